@@ -1,0 +1,106 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"tinystages/model/cpu"
+)
+
+// testConfig is a model small enough to check gradients element by element.
+var testConfig = Config{VocabSize: 23, MaxSeqLen: 8, NLayer: 2, NHead: 2, NEmbd: 8}
+
+func randomBatch(rng *rand.Rand, c Config, B, T int, weighted bool) *Batch {
+	b := &Batch{B: B, T: T, Tokens: make([]int32, B*T), Targets: make([]int32, B*T)}
+	for i := range b.Tokens {
+		b.Tokens[i] = int32(rng.IntN(c.VocabSize))
+		b.Targets[i] = int32(rng.IntN(c.VocabSize))
+	}
+	if weighted {
+		b.Weights = make([]float32, B*T)
+		for i := range b.Weights {
+			b.Weights[i] = float32(rng.NormFloat64())
+		}
+		b.Targets[1] = -1
+		b.Weights[2] = 0
+		b.Norm = 3
+	}
+	return b
+}
+
+// TestModelGradient checks the whole model's gradient, every parameter,
+// against central finite differences of the weighted loss. float32
+// throughout: the relative error of each tensor's gradient vector must be
+// below 2e-3 (measured: at most 4e-4, see -v).
+func TestModelGradient(t *testing.T) {
+	for _, weighted := range []bool{false, true} {
+		name := map[bool]string{false: "uniform", true: "weighted"}[weighted]
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			m, err := New(testConfig, cpu.New(nil), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// larger weights than GPT-2's init so every path carries signal
+			p := m.Params()
+			for i := range p {
+				p[i] += float32(rng.NormFloat64() * 0.3)
+			}
+			m.SetParams(p)
+			b := randomBatch(rng, testConfig, 2, 7, weighted)
+			m.ZeroGrad()
+			if err := m.Forward(b); err != nil {
+				t.Fatal(err)
+			}
+			m.Backward()
+			g := m.Grads()
+			loss := func() float64 {
+				m.SetParams(p)
+				if err := m.Forward(b); err != nil {
+					t.Fatal(err)
+				}
+				return m.Loss()
+			}
+			const h = 1e-2
+			worst := 0.0
+			for _, ten := range m.Layout.Tensors {
+				var diff, nn, na float64
+				for i := ten.Offset; i < ten.Offset+ten.Size(); i++ {
+					old := p[i]
+					p[i] = old + h
+					lp := loss()
+					p[i] = old - h
+					lm := loss()
+					p[i] = old
+					num := (lp - lm) / (2 * h)
+					d := num - float64(g[i])
+					diff += d * d
+					nn += num * num
+					na += float64(g[i]) * float64(g[i])
+				}
+				rel := math.Sqrt(diff) / math.Max(math.Max(math.Sqrt(nn), math.Sqrt(na)), 1e-12)
+				worst = max(worst, rel)
+				if rel > 2e-3 || math.IsNaN(rel) {
+					t.Errorf("%s: relative error %.2e (|g| = %.3g, |fd| = %.3g)", ten.Name, rel, math.Sqrt(na), math.Sqrt(nn))
+				}
+			}
+			t.Logf("worst relative error over %d tensors: %.2e", len(m.Layout.Tensors), worst)
+		})
+	}
+}
+
+func TestPresetSizes(t *testing.T) {
+	want := map[string][2]int{"nano": {200_000, 500_000}, "tiny": {800_000, 1_300_000}, "small": {4_000_000, 6_000_000}}
+	for _, p := range Presets {
+		n := p.Config.NumParams()
+		r := want[p.Name]
+		t.Logf("%s: %d parameters", p.Name, n)
+		if n < r[0] || n > r[1] {
+			t.Errorf("%s has %d parameters, want %d..%d", p.Name, n, r[0], r[1])
+		}
+		if err := p.Config.Validate(); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
