@@ -64,7 +64,8 @@ type Merge struct {
 }
 
 // A Tokenizer encodes bytes into token ids and decodes them back. Build one
-// with [Train], [Load] or [Read]. It is safe for concurrent use.
+// with [Train], [Load] or [Read] (or json.Unmarshal); the zero value is not
+// usable. It is safe for concurrent use.
 type Tokenizer struct {
 	tokens [][]byte          // by id; a special's bytes are its literal string
 	merges []Merge           // by rank
@@ -112,9 +113,9 @@ func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
 // IsSpecial reports whether id is one of the special tokens.
 func (t *Tokenizer) IsSpecial(id int32) bool { return id >= 0 && id < NumSpecial }
 
-// Merges returns a copy of the merges in rank order. There may be more
-// merges than tokens past FirstMerged: two merges can spell the same token,
-// as in (a, bc) and (ab, c).
+// Merges returns a copy of the merges in rank order. In a trained
+// tokenizer merge i makes token FirstMerged+i; a loaded file may have two
+// merges that spell the same token, as (a, bc) and (ab, c) do.
 func (t *Tokenizer) Merges() []Merge { return append([]Merge(nil), t.merges...) }
 
 // TokenBytes returns a copy of the bytes of the token id; a special token's
@@ -379,8 +380,8 @@ type chunkCache struct {
 }
 
 const (
-	maxCacheEntries = 1 << 15
-	maxCacheArena   = 1 << 18
+	maxCacheEntries = 1 << 16
+	maxCacheArena   = 1 << 19
 )
 
 func newChunkCache() *chunkCache {

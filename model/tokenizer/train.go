@@ -59,12 +59,13 @@ func (tr *Trainer) Add(doc []byte) {
 // Each step merges the pair of adjacent tokens with the highest count over
 // the corpus; among pairs of equal count, the one with the lowest (left,
 // right) ids. The result depends only on the multiset of chunks, so the
-// same corpus always gives the same tokenizer. A merge whose bytes spell a
-// token that already exists (merging (a, bc) after (ab, c)) reuses that
-// token, as Hugging Face's trainer does, so there may be more merges than
-// new tokens. If the corpus runs out of pairs before the vocabulary is
-// full, training stops early and the tokenizer has fewer than vocabSize
-// tokens.
+// same corpus always gives the same tokenizer. Each merge makes a new
+// token: the bytes of a pair never spell an earlier token, because an
+// occurrence of those bytes between two token boundaries evolves as the
+// chunk of just those bytes would, and that chunk was merged into the
+// earlier token when it was made. If the corpus runs out of pairs before
+// the vocabulary is full, training stops early and the tokenizer has fewer
+// than vocabSize tokens.
 //
 // progress, if not nil, is called with done = 0 at the start, then every
 // 16 new tokens, and last with done = total, even if training stopped early;
@@ -84,7 +85,6 @@ func (tr *Trainer) Train(vocabSize int, progress func(done, total int)) (*Tokeni
 	s := newTrainState(tr)
 	tokens := baseTokens(total)
 	var merges []Merge
-	byString := make(map[string]int32)
 	for len(tokens) < vocabSize {
 		slot, ok := s.best()
 		if !ok {
@@ -92,18 +92,13 @@ func (tr *Trainer) Train(vocabSize int, progress func(done, total int)) (*Tokeni
 		}
 		key := s.pairKey[slot]
 		left, right := int32(key>>16), int32(key&0xffff)
+		id := int32(len(tokens))
 		b := make([]byte, 0, len(tokens[left])+len(tokens[right]))
-		b = append(append(b, tokens[left]...), tokens[right]...)
-		id, seen := byString[string(b)]
-		if !seen {
-			id = int32(len(tokens))
-			tokens = append(tokens, b)
-			byString[string(b)] = id
-		}
+		tokens = append(tokens, append(append(b, tokens[left]...), tokens[right]...))
 		merges = append(merges, Merge{left, right, id})
 		s.merge(slot, left, right, id)
-		if !seen && (len(tokens)-FirstMerged)%16 == 0 {
-			report(len(tokens) - FirstMerged)
+		if done := int(id + 1 - FirstMerged); done%16 == 0 && done < total {
+			report(done)
 		}
 	}
 	report(total)
@@ -115,16 +110,14 @@ func (tr *Trainer) Train(vocabSize int, progress func(done, total int)) (*Tokeni
 //
 // Pairs are numbered by slot. For each slot the state keeps its key, its
 // count (the sum over words of occurrences times the word's frequency) and a
-// linked list of the words it may occur in (an occurrence list may hold
-// words that no longer have the pair, and a word more than once; merge
-// skips both). A max-heap orders the pairs by count; its entries go stale as
+// linked list of the words it may occur in (a word that no longer has the
+// pair stays listed, and merge finds nothing to do in it). A max-heap orders the pairs by count; its entries go stale as
 // counts fall and are refreshed lazily when they reach the top.
 type trainState struct {
 	syms  []int32 // the words' token ids, word w at syms[start[w]:start[w]+size[w]]
 	start []int32
 	size  []int32
 	freq  []int64
-	seen  []int32 // the last merge number that processed each word
 
 	slotOf    map[uint32]int32 // pairKey -> slot
 	pairKey   []uint32
@@ -156,20 +149,16 @@ func newTrainState(tr *Trainer) *trainState {
 	nw := len(tr.freq)
 	s := &trainState{
 		syms:   make([]int32, len(tr.bytes)),
-		start:  tr.starts[:nw],
+		start:  tr.starts[:nw], // read only
 		size:   make([]int32, nw),
-		freq:   tr.freq,
-		seen:   make([]int32, nw),
+		freq:   tr.freq, // read only
 		slotOf: make(map[uint32]int32),
 	}
-	s.start = append([]int32(nil), s.start...)
-	s.freq = append([]int64(nil), s.freq...)
 	for i, c := range tr.bytes {
 		s.syms[i] = NumSpecial + int32(c)
 	}
 	for w := range nw {
 		s.size[w] = tr.starts[w+1] - tr.starts[w]
-		s.seen[w] = -1
 		word := s.word(int32(w))
 		for i := 0; i+1 < len(word); i++ {
 			s.add(pairKey(word[i], word[i+1]), int32(w), s.freq[w])
@@ -232,10 +221,6 @@ func (s *trainState) merge(slot, left, right, id int32) {
 	s.raised = s.raised[:0]
 	for node := s.pairHead[slot]; node >= 0; node = s.nodeNext[node] {
 		w := s.nodeWord[node]
-		if s.seen[w] == s.merges {
-			continue
-		}
-		s.seen[w] = s.merges
 		sym := s.word(w)
 		f := s.freq[w]
 		n, j := len(sym), 0

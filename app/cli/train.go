@@ -1,0 +1,426 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"tinystages/datasets/load"
+	"tinystages/model"
+	"tinystages/model/checkpoint"
+	"tinystages/model/cpu"
+	"tinystages/model/tokenizer"
+	"tinystages/model/train"
+)
+
+// DefaultDatasets is where `make` writes the shipped datasets.
+const DefaultDatasets = "web/datasets"
+
+// trainFlags are the flags of `train`, shared by stages.
+type trainFlags struct {
+	settings  train.Settings
+	init      string
+	out       string
+	data      string
+	datasets  string
+	tokenizer string
+	jsonOut   bool
+	backend   string
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", stderr)
+	var f trainFlags
+	s := &f.settings
+	fs.StringVar(&s.Stage, "stage", train.StagePretrain, "stage: "+strings.Join(train.Stages, ", "))
+	fs.StringVar(&s.Preset, "preset", "nano", "model size: nano, tiny, small")
+	fs.IntVar(&s.Steps, "steps", 300, "optimizer steps")
+	fs.IntVar(&s.Batch, "batch", 0, "sequences per batch (0: the preset's default)")
+	lr := fs.Float64("lr", 0, "peak learning rate (0: the preset's default)")
+	fs.Uint64Var(&s.Seed, "seed", 1, "random seed (same seed, same numbers)")
+	fs.Float64Var(&s.MinQuality, "min-quality", 0, "pre-training: keep documents with quality >= this")
+	fs.IntVar(&s.EvalEvery, "eval-every", 25, "steps between validation measurements")
+	fs.StringVar(&f.init, "init", "", "checkpoint to start from (default: a freshly initialised model)")
+	fs.StringVar(&f.out, "out", "", "write the trained checkpoint here (.safetensors)")
+	fs.StringVar(&f.data, "data", "", "training data: a .jsonl dataset file or a .txt/.md/.go corpus (default: the shipped dataset of the stage)")
+	fs.StringVar(&f.datasets, "datasets", DefaultDatasets, "folder of the shipped datasets")
+	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
+	fs.StringVar(&f.backend, "backend", "cpu", "compute backend (natively: cpu)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if f.backend != "cpu" {
+		return fmt.Errorf("%w: -backend %q: natively only cpu is available (WebGPU runs in the browser)", ErrUsage, f.backend)
+	}
+	p, err := model.PresetByName(s.Preset)
+	if err != nil {
+		return fmt.Errorf("%w: -preset: %v", ErrUsage, err)
+	}
+	if s.Batch == 0 {
+		s.Batch = p.Batch
+	}
+	s.LR = p.LR
+	if *lr != 0 {
+		s.LR = float32(*lr)
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if s.Stage != train.StagePretrain {
+		return fmt.Errorf("%w: -stage %s is not implemented yet (pretrain is)", ErrUsage, s.Stage)
+	}
+	return pretrain(ctx, f, p, stdout, stderr)
+}
+
+func pretrain(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr io.Writer) error {
+	s := f.settings
+	log := newProgress(stderr, f.jsonOut)
+	trainDocs, evalDocs, err := pretrainDocs(f)
+	if err != nil {
+		return err
+	}
+	trainDocs = train.FilterQuality(trainDocs, s.MinQuality)
+	if len(trainDocs) == 0 {
+		return fmt.Errorf("train: no document has quality >= %v: lower -min-quality", s.MinQuality)
+	}
+	be := cpu.New(nil)
+	var m *model.GPT
+	var tok *tokenizer.Tokenizer
+	parent := ""
+	if f.init != "" {
+		ck, err := loadCheckpoint(f.init)
+		if err != nil {
+			return err
+		}
+		if m, err = ck.Model(be); err != nil {
+			return err
+		}
+		tok, parent = ck.Tokenizer, f.init
+	} else {
+		if tok, err = tokenizerFor(f, trainDocs, log); err != nil {
+			return err
+		}
+		cfg := p.Config
+		cfg.VocabSize = tok.VocabSize()
+		if m, err = model.New(cfg, be, s.Seed); err != nil {
+			return err
+		}
+	}
+	log.phase("tokenizing %d training and %d evaluation documents", len(trainDocs), len(evalDocs))
+	trainC := train.Tokenize(tok, trainDocs, nil)
+	evalC := train.Tokenize(tok, evalDocs, nil)
+	T := m.Config.MaxSeqLen
+	prod, err := train.NewNextToken(trainC, T)
+	if err != nil {
+		return err
+	}
+	val := train.NewValSet(evalC, T, 8)
+	run, err := train.NewRun(s, m, tok, prod, val)
+	if err != nil {
+		return err
+	}
+	log.phase("training %s (%d parameters) on %s: %d steps of %d×%d tokens, %d training tokens",
+		p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, len(trainC.Tokens))
+	var last train.Metrics
+	for !run.Done() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		mt, err := run.Step()
+		if err != nil {
+			return err
+		}
+		last = mt
+		if f.jsonOut {
+			if err := writeJSONLine(stdout, mt); err != nil {
+				return err
+			}
+		}
+		log.step(mt)
+	}
+	sample, err := run.Sample("The", 40, 0.8)
+	if err != nil {
+		return err
+	}
+	log.done(last, sample)
+	if f.out != "" {
+		info := checkpoint.Info{Name: strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out)),
+			Stage: s.Stage, Preset: s.Preset, Steps: s.Steps, Seed: s.Seed, Parent: parent,
+			Metrics: map[string]string{"val_loss": fmt.Sprintf("%.4f", last.ValLoss)}}
+		if err := saveCheckpoint(f.out, m, tok, info); err != nil {
+			return err
+		}
+		log.phase("wrote %s", f.out)
+	}
+	return nil
+}
+
+// stepJSON is one line of `train -json`.
+type stepJSON struct {
+	Step        int                `json:"step"`
+	Steps       int                `json:"steps"`
+	Loss        float64            `json:"loss"`
+	ValLoss     *float64           `json:"val_loss,omitempty"`
+	ValBySource map[string]float64 `json:"val_by_source,omitempty"`
+	TokensPerS  float64            `json:"tokens_per_s"`
+	LR          float32            `json:"lr"`
+	GradNorm    float64            `json:"grad_norm"`
+	ElapsedS    float64            `json:"elapsed_s"`
+}
+
+func writeJSONLine(w io.Writer, mt train.Metrics) error {
+	j := stepJSON{Step: mt.Step, Steps: mt.Steps, Loss: mt.Loss, ValBySource: mt.ValBySource,
+		TokensPerS: mt.TokensPerS, LR: mt.LR, GradNorm: mt.GradNorm, ElapsedS: mt.Elapsed.Seconds()}
+	if !math.IsNaN(mt.ValLoss) {
+		v := mt.ValLoss
+		j.ValLoss = &v
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// pretrainDocs reads the training and evaluation documents: the shipped
+// pre-training dataset, or -data.
+func pretrainDocs(f trainFlags) (trainDocs, evalDocs []train.Doc, err error) {
+	path := f.data
+	if path == "" {
+		path = filepath.Join(f.datasets, "pretrain.train.jsonl")
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, fmt.Errorf("train: %s is missing: build the datasets first (make datasets, or go run ./datasets/cmd/mkdatasets -out %s)", path, f.datasets)
+		}
+	}
+	if strings.HasSuffix(path, ".jsonl") && !isUserJSONL(path) {
+		trainDocs, err = readDocuments(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		evalPath := strings.Replace(path, ".train.", ".eval.", 1)
+		if evalPath != path {
+			if _, statErr := os.Stat(evalPath); statErr == nil {
+				evalDocs, err = readDocuments(evalPath)
+				return trainDocs, evalDocs, err
+			}
+		}
+		trainDocs, evalDocs = holdOut(trainDocs)
+		return trainDocs, evalDocs, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	texts, err := load.UserCorpus(filepath.Base(path), data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var docs []train.Doc
+	for _, t := range texts {
+		for _, piece := range splitText(t, 2048) {
+			docs = append(docs, train.Doc{Source: "user", Quality: 1, Text: []byte(piece)})
+		}
+	}
+	trainDocs, evalDocs = holdOut(docs)
+	return trainDocs, evalDocs, nil
+}
+
+// isUserJSONL tells a {"text": ...} corpus from a pre-training dataset file
+// by its first line.
+func isUserJSONL(path string) bool {
+	fh, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer fh.Close()
+	buf := make([]byte, 4096)
+	n, _ := fh.Read(buf)
+	line, _, _ := bytes.Cut(buf[:n], []byte("\n"))
+	return !bytes.Contains(line, []byte(`"source"`))
+}
+
+func readDocuments(path string) ([]train.Doc, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := load.Documents(filepath.Base(path), data)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]train.Doc, len(recs))
+	for i, r := range recs {
+		docs[i] = train.Doc{Source: r.Source, Quality: r.Quality, Text: []byte(r.Text)}
+	}
+	return docs, nil
+}
+
+// holdOut moves about 1 in 10 documents (by a hash of the text, not by
+// position) to the evaluation split.
+func holdOut(docs []train.Doc) (trainDocs, evalDocs []train.Doc) {
+	for _, d := range docs {
+		h := fnv.New32a()
+		h.Write(d.Text)
+		if h.Sum32()%10 == 0 {
+			evalDocs = append(evalDocs, d)
+		} else {
+			trainDocs = append(trainDocs, d)
+		}
+	}
+	if len(evalDocs) == 0 && len(trainDocs) > 1 {
+		evalDocs, trainDocs = trainDocs[len(trainDocs)-1:], trainDocs[:len(trainDocs)-1]
+	}
+	return trainDocs, evalDocs
+}
+
+// splitText cuts text into pieces of about size bytes at paragraph or line
+// breaks.
+func splitText(text string, size int) []string {
+	var out []string
+	for len(text) > size {
+		cut := strings.LastIndex(text[:size], "\n\n")
+		if cut < size/4 {
+			cut = strings.LastIndex(text[:size], "\n")
+		}
+		if cut < size/4 {
+			cut = size
+		}
+		out = append(out, text[:cut])
+		text = strings.TrimLeft(text[cut:], "\n")
+	}
+	if strings.TrimSpace(text) != "" {
+		out = append(out, text)
+	}
+	return out
+}
+
+// tokenizerFor returns the tokenizer of a fresh model: -tokenizer, the
+// shipped default, or one trained on the training documents.
+func tokenizerFor(f trainFlags, docs []train.Doc, log *progress) (*tokenizer.Tokenizer, error) {
+	path := f.tokenizer
+	if path == "" {
+		def := filepath.Join(f.datasets, "tokenizer.json")
+		if _, err := os.Stat(def); err == nil && f.data == "" {
+			path = def
+		}
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := tokenizer.Load(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return tok, nil
+	}
+	raw := make([][]byte, len(docs))
+	for i, d := range docs {
+		raw[i] = d.Text
+	}
+	log.phase("training a %d-token BPE tokenizer on %d documents", model.DefaultVocab, len(docs))
+	return tokenizer.Train(raw, model.DefaultVocab, nil)
+}
+
+func loadCheckpoint(path string) (*checkpoint.Checkpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ck, err := checkpoint.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ck, nil
+}
+
+// saveCheckpoint writes atomically: a temporary file renamed into place,
+// so an interrupted save never leaves a truncated checkpoint.
+func saveCheckpoint(path string, m *model.GPT, tok *tokenizer.Tokenizer, info checkpoint.Info) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ckpt-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := checkpoint.Save(tmp, m, tok, info); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// progress prints a run's progress for people on stderr: a bar redrawn in
+// place on a terminal, a line every tenth of the run otherwise.
+type progress struct {
+	w        io.Writer
+	tty      bool
+	quiet    bool
+	lastLine time.Time
+}
+
+func newProgress(w io.Writer, jsonOut bool) *progress {
+	p := &progress{w: w}
+	if fh, ok := w.(*os.File); ok {
+		if st, err := fh.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	_ = jsonOut
+	return p
+}
+
+func (p *progress) phase(format string, args ...any) {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p *progress) step(mt train.Metrics) {
+	val := ""
+	if !math.IsNaN(mt.ValLoss) {
+		val = fmt.Sprintf(" val %.3f", mt.ValLoss)
+	}
+	eta := time.Duration(float64(mt.Elapsed) / float64(mt.Step) * float64(mt.Steps-mt.Step))
+	line := fmt.Sprintf("step %d/%d loss %.3f%s %.0f tok/s lr %.2e eta %s",
+		mt.Step, mt.Steps, mt.Loss, val, mt.TokensPerS, mt.LR, eta.Round(time.Second))
+	if p.tty {
+		const width = 24
+		done := width * mt.Step / mt.Steps
+		bar := strings.Repeat("█", done) + strings.Repeat("·", width-done)
+		fmt.Fprintf(p.w, "\r\033[K%s %s", bar, line)
+		return
+	}
+	if mt.Step == 1 || mt.Step == mt.Steps || mt.Step%max(1, mt.Steps/10) == 0 {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) done(mt train.Metrics, sample string) {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+	fmt.Fprintf(p.w, "done: %d steps in %s, loss %.3f, val loss %.3f, %.0f tokens/s\nsample: %q\n",
+		mt.Step, mt.Elapsed.Round(time.Millisecond), mt.Loss, mt.ValLoss,
+		float64(mt.Tokens)/mt.Elapsed.Seconds(), "The"+sample)
+}
+

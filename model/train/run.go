@@ -1,0 +1,210 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"tinystages/model"
+	"tinystages/model/tokenizer"
+)
+
+// Stage names, the same in the CLI (-stage), the UI and URLs.
+const (
+	StagePretrain = "pretrain"
+	StageMidtrain = "midtrain"
+	StageSFT      = "sft"
+	StageRL       = "rl"
+	StageDPO      = "dpo"
+	StageDistill  = "distill"
+)
+
+// Stages lists every stage name, in pipeline order.
+var Stages = []string{StagePretrain, StageMidtrain, StageSFT, StageRL, StageDPO, StageDistill}
+
+// Settings are the knobs of a run, as the CLI flags and the page URLs
+// carry them.
+type Settings struct {
+	Stage      string  `json:"stage"`
+	Preset     string  `json:"preset"`
+	Steps      int     `json:"steps"`
+	Batch      int     `json:"batch"`
+	LR         float32 `json:"lr"`
+	Seed       uint64  `json:"seed"`
+	MinQuality float64 `json:"min_quality"` // pre-training curation filter
+	// EvalEvery is the number of steps between validation measurements
+	// (0: only at the end).
+	EvalEvery int `json:"eval_every"`
+}
+
+// DefaultSettings returns the settings a run of stage on preset starts
+// with.
+func DefaultSettings(stage, preset string) Settings {
+	p, err := model.PresetByName(preset)
+	if err != nil {
+		p = model.Presets[0]
+	}
+	return Settings{
+		Stage: stage, Preset: p.Name, Steps: 300, Batch: p.Batch, LR: p.LR,
+		Seed: 1, EvalEvery: 25,
+	}
+}
+
+// Limits on Settings.
+const (
+	MaxSteps = 100_000
+	MaxBatch = 256
+)
+
+// ErrBadSettings is wrapped by every error of Settings.Validate.
+var ErrBadSettings = errors.New("invalid settings")
+
+// Validate reports the first setting out of range, with what is allowed.
+func (s Settings) Validate() error {
+	bad := func(name string, v any, want string) error {
+		return fmt.Errorf("train: %w: %s = %v, want %s", ErrBadSettings, name, v, want)
+	}
+	known := false
+	for _, st := range Stages {
+		known = known || st == s.Stage
+	}
+	if !known {
+		return bad("stage", s.Stage, "one of "+strings.Join(Stages, ", "))
+	}
+	if _, err := model.PresetByName(s.Preset); err != nil {
+		return err
+	}
+	switch {
+	case s.Steps < 1 || s.Steps > MaxSteps:
+		return bad("steps", s.Steps, fmt.Sprintf("1..%d", MaxSteps))
+	case s.Batch < 1 || s.Batch > MaxBatch:
+		return bad("batch", s.Batch, fmt.Sprintf("1..%d", MaxBatch))
+	case !(s.LR > 0 && s.LR <= 1):
+		return bad("lr", s.LR, "in (0, 1]")
+	case !(s.MinQuality >= 0 && s.MinQuality <= 1):
+		return bad("min_quality", s.MinQuality, "in [0, 1]")
+	case s.EvalEvery < 0:
+		return bad("eval_every", s.EvalEvery, ">= 0")
+	}
+	return nil
+}
+
+// Metrics is what one step reports.
+type Metrics struct {
+	Step        int                `json:"step"` // steps done, 1-based
+	Steps       int                `json:"steps"`
+	Loss        float64            `json:"loss"`
+	ValLoss     float64            `json:"val_loss"` // NaN when not measured at this step
+	ValBySource map[string]float64 `json:"val_by_source,omitempty"`
+	LR          float32            `json:"lr"`
+	GradNorm    float64            `json:"grad_norm"`
+	TokensPerS  float64            `json:"tokens_per_s"` // over this step
+	Tokens      int                `json:"tokens"`       // trained so far
+	Elapsed     time.Duration      `json:"elapsed_ns"`   // training time so far
+}
+
+// Run is a training run: a model, a producer of batches, an optimizer
+// schedule and a validation set, stepped by the caller (the CLI's loop, or
+// the browser engine between yields to the event loop).
+type Run struct {
+	Settings Settings
+	Model    *model.GPT
+	Tok      *tokenizer.Tokenizer
+	Optim    model.Optim
+	Producer Producer
+	Val      *ValSet // may be nil
+
+	T          int
+	rng        *rand.Rand // batches
+	sampleRNG  *rand.Rand // samples
+	step       int
+	tokens     int
+	elapsed    time.Duration
+	lastLoss   float64
+	lastVal    float64
+	lastBySrc  map[string]float64
+	lastTokPer float64
+}
+
+// NewRun starts a run of s on m. Batches come from prod; val, if not nil,
+// is measured every s.EvalEvery steps and at the end.
+func NewRun(s Settings, m *model.GPT, tok *tokenizer.Tokenizer, prod Producer, val *ValSet) (*Run, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	o := model.DefaultOptim(s.LR, s.Steps)
+	return &Run{
+		Settings: s, Model: m, Tok: tok, Optim: o, Producer: prod, Val: val,
+		T:         m.Config.MaxSeqLen,
+		rng:       rand.New(rand.NewPCG(s.Seed, 1)),
+		sampleRNG: rand.New(rand.NewPCG(s.Seed, 2)),
+		lastLoss:  math.NaN(), lastVal: math.NaN(),
+	}, nil
+}
+
+// Done reports whether all steps have run.
+func (r *Run) Done() bool { return r.step >= r.Settings.Steps }
+
+// StepsDone is the number of steps run.
+func (r *Run) StepsDone() int { return r.step }
+
+// Step runs one training step and, when due, a validation measurement.
+func (r *Run) Step() (Metrics, error) {
+	if r.Done() {
+		return Metrics{}, errors.New("train: run is complete")
+	}
+	B, T := r.Settings.Batch, r.T
+	start := time.Now()
+	batch := r.Producer.Next(B, T, r.rng)
+	lr := r.Optim.LRAt(r.step)
+	loss, err := r.Model.TrainStep(batch, r.Optim, lr, true)
+	if err != nil {
+		return Metrics{}, err
+	}
+	dt := time.Since(start)
+	r.step++
+	r.tokens += B * T
+	r.elapsed += dt
+	r.lastLoss = loss
+	r.lastTokPer = float64(B*T) / max(dt.Seconds(), 1e-9)
+	mt := Metrics{
+		Step: r.step, Steps: r.Settings.Steps, Loss: loss, ValLoss: math.NaN(),
+		LR: lr, GradNorm: r.Model.GradNorm(), TokensPerS: r.lastTokPer,
+		Tokens: r.tokens, Elapsed: r.elapsed,
+	}
+	if r.Val != nil && (r.Done() || (r.Settings.EvalEvery > 0 && r.step%r.Settings.EvalEvery == 0) || r.step == 1) {
+		v, by, err := r.Val.Loss(r.Model, B)
+		if err != nil {
+			return Metrics{}, err
+		}
+		mt.ValLoss, mt.ValBySource = v, by
+		r.lastVal, r.lastBySrc = v, by
+	}
+	return mt, nil
+}
+
+// Sample continues prompt (plain text, after a <|bos|>) by up to
+// maxTokens tokens at temperature temp with top-k 40, and returns the
+// decoded continuation. The run's own sampling stream makes samples
+// reproducible for a given seed and sequence of calls.
+func (r *Run) Sample(prompt string, maxTokens int, temp float32) (string, error) {
+	ids := append([]int32{tokenizer.BOS}, r.Tok.EncodeString(prompt)...)
+	if over := len(ids) - (r.T - 1); over > 0 {
+		ids = append([]int32{tokenizer.BOS}, ids[1+over:]...)
+	}
+	out, err := r.Model.Generate(ids, 1, model.SampleOptions{
+		Temperature: temp, TopK: 40, MaxTokens: maxTokens,
+		Stop: []int32{tokenizer.BOS, tokenizer.End},
+	}, r.sampleRNG)
+	if err != nil {
+		return "", err
+	}
+	toks := out[0].Tokens
+	if out[0].Stopped {
+		toks = toks[:len(toks)-1]
+	}
+	return string(r.Tok.Decode(toks)), nil
+}

@@ -1,0 +1,29 @@
+// add: dst = a + b (the residual connection).
+// accumulate: dst += a (the residual backward).
+
+struct P {
+    n: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+
+@compute @workgroup_size(256)
+fn add(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+       @builtin(local_invocation_index) lid: u32) {
+    let i = flat(wg, nwg) * 256u + lid;
+    if (i < p.n) {
+        dst[i] = a[i] + b[i];
+    }
+}
+
+@compute @workgroup_size(256)
+fn accumulate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+    let i = flat(wg, nwg) * 256u + lid;
+    if (i < p.n) {
+        dst[i] = dst[i] + a[i];
+    }
+}
