@@ -40,6 +40,8 @@ type ParseError struct {
 	Err   error
 }
 
+// Error formats the error as "file:line: field "name": cause", leaving out
+// the line when it is 0 and the field when it is empty.
 func (e *ParseError) Error() string {
 	var b []byte
 	b = append(b, e.File...)

@@ -1,13 +1,3 @@
-// Package manifest is the schema of web/datasets/manifest.json, the index of
-// the shipped datasets that the server serves, the service worker caches and
-// the UI reads its numbers from (documents, tokens, quality mix, structure).
-//
-// The build (datasets/cmd/mkdatasets) writes it; the UI and the server decode
-// it with these same types:
-//
-//	var m manifest.Manifest
-//	err := json.Unmarshal(data, &m)
-//	pre := m.Dataset("pretrain")
 package manifest
 
 // FileName is the manifest's name in the output directory.
@@ -91,7 +81,7 @@ type Dataset struct {
 // File is one file of a dataset.
 type File struct {
 	Name    string `json:"name"`  // "pretrain.train.jsonl"
-	Split   string `json:"split"` // train or eval
+	Split   string `json:"split"` // train or eval; "all" for facts.jsonl, which is metadata
 	Bytes   int64  `json:"bytes"`
 	Records int    `json:"records"`
 	Tokens  int64  `json:"tokens"`

@@ -1,14 +1,3 @@
-// Package record defines the schema of every line of every tinystages
-// dataset: one Go type per JSONL format, with the rules a line must satisfy.
-//
-// The generators write these types and the loader (package load) reads them
-// back, so the two can never disagree about a field name. The formats follow
-// the Hugging Face TRL conventions where one exists: SFT examples are
-// {"messages":[{"role":...,"content":...}]}, preference pairs are
-// {"prompt","chosen","rejected"}, RL prompts are {"prompt","answer"}.
-//
-// Every type implements Record. Unknown extra fields are allowed on input
-// (TRL datasets often carry extra columns) and ignored.
 package record
 
 import (
@@ -30,6 +19,7 @@ type FieldError struct {
 	Reason string // e.g. "empty", "must be in [0, 1]"
 }
 
+// Error formats the error as `field "name": reason`.
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Reason) }
 
 func bad(field, reason string) error { return &FieldError{Field: field, Reason: reason} }
@@ -145,16 +135,20 @@ func (k *KBDoc) Validate() error {
 
 // Synthetic is one structure-derived training item: text produced by code
 // from the structure of the mid-training data (doc comment → signature,
-// title → URL, citations, record → sentence). Input and Output are the two
-// paired views the text was made from (for JEPA-style losses); Text is what
-// next-token training reads.
+// title → URL, citations, record → sentence). Text is two views of one
+// item, the first line and the rest (see Views), for paired-view losses
+// such as JEPA; next-token training reads the whole text.
 type Synthetic struct {
 	ID        string `json:"id"`
 	Generator string `json:"generator"` // doc2sig, sig2pkg, title2url, cites, record2text
 	Text      string `json:"text"`
-	Input     string `json:"input,omitempty"`
-	Output    string `json:"output,omitempty"`
 	From      string `json:"from,omitempty"` // id of the code or KB document it was derived from
+}
+
+// Views splits Text into its two views: the first line, and the rest.
+func (s *Synthetic) Views() (input, output string) {
+	input, output, _ = strings.Cut(s.Text, "\n")
+	return input, output
 }
 
 // Required implements Record.

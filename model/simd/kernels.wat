@@ -288,8 +288,31 @@
     (local $d i32)
     (local $el i32)
     (local $out i32)
+    (local $off_1 i32)
+    (local $off_2 i32)
+    (local $off_3 i32)
+    (local $v_0 v128)
+    (local $t_0 v128)
+    (local $v_1 v128)
+    (local $t_1 v128)
+    (local $v_2 v128)
+    (local $t_2 v128)
+    (local $v_3 v128)
+    (local $t_3 v128)
     (local $min_a i32)
     (local $min_b i32)
+    i32.const 1
+    local.get $sr
+    i32.mul
+    local.set $off_1
+    i32.const 2
+    local.get $sr
+    i32.mul
+    local.set $off_2
+    i32.const 3
+    local.get $sr
+    i32.mul
+    local.set $off_3
     i32.const 0
     local.set $q0
     local.get $q0
@@ -362,92 +385,229 @@
             end
           end
         else
-          i32.const 0
-          local.set $r
-          local.get $r
+          local.get $valid
           i32.const 4
-          i32.lt_s
+          i32.eq
+          local.get $sp
+          i32.const 4
+          i32.eq
+          i32.and
           if
-            loop $for_r
-              local.get $s
-              local.get $r
-              local.get $sr
-              i32.mul
-              i32.add
-              local.set $el
-              local.get $d
-              local.get $r
-              i32.const 4
-              i32.mul
-              i32.add
-              local.set $out
-              local.get $r
-              local.get $valid
-              i32.lt_s
-              if
-                i32.const 0
+            i32.const 0
+            local.set $p
+            local.get $p
+            local.get $kc
+            i32.const 3
+            i32.sub
+            i32.lt_s
+            if
+              loop $for_p
+                local.get $s
+                v128.load offset=0
+                local.set $v_0
+                local.get $s
+                local.get $off_1
+                i32.add
+                v128.load offset=0
+                local.set $v_1
+                local.get $s
+                local.get $off_2
+                i32.add
+                v128.load offset=0
+                local.set $v_2
+                local.get $s
+                local.get $off_3
+                i32.add
+                v128.load offset=0
+                local.set $v_3
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_0
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_1
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_2
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_3
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=0
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=32
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=16
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=48
+                local.get $d
+                i32.const 64
+                i32.add
+                local.set $d
+                local.get $s
+                i32.const 16
+                i32.add
+                local.set $s
+                local.get $p
+                i32.const 4
+                i32.add
                 local.set $p
                 local.get $p
                 local.get $kc
+                i32.const 3
+                i32.sub
                 i32.lt_s
-                if
-                  loop $for_p
-                    local.get $out
-                    local.get $el
-                    f32.load offset=0
-                    f32.store offset=0
-                    local.get $el
-                    local.get $sp
-                    i32.add
-                    local.set $el
-                    local.get $out
-                    i32.const 16
-                    i32.add
-                    local.set $out
-                    local.get $p
-                    i32.const 1
-                    i32.add
-                    local.set $p
-                    local.get $p
-                    local.get $kc
-                    i32.lt_s
-                    br_if $for_p
-                  end
-                end
-              else
-                i32.const 0
-                local.set $p
-                local.get $p
-                local.get $kc
-                i32.lt_s
-                if
-                  loop $for_p
-                    local.get $out
-                    f32.const 0
-                    f32.store offset=0
-                    local.get $out
-                    i32.const 16
-                    i32.add
-                    local.set $out
-                    local.get $p
-                    i32.const 1
-                    i32.add
-                    local.set $p
-                    local.get $p
-                    local.get $kc
-                    i32.lt_s
-                    br_if $for_p
-                  end
-                end
+                br_if $for_p
               end
-              local.get $r
-              i32.const 1
-              i32.add
-              local.set $r
-              local.get $r
-              i32.const 4
-              i32.lt_s
-              br_if $for_r
+            end
+            block $while_end
+              loop $while
+                local.get $p
+                local.get $kc
+                i32.lt_s
+                i32.eqz
+                br_if $while_end
+                local.get $d
+                local.get $s
+                f32.load offset=0
+                f32.store offset=0
+                local.get $d
+                local.get $s
+                local.get $off_1
+                i32.add
+                f32.load offset=0
+                f32.store offset=4
+                local.get $d
+                local.get $s
+                local.get $off_2
+                i32.add
+                f32.load offset=0
+                f32.store offset=8
+                local.get $d
+                local.get $s
+                local.get $off_3
+                i32.add
+                f32.load offset=0
+                f32.store offset=12
+                local.get $d
+                i32.const 16
+                i32.add
+                local.set $d
+                local.get $s
+                i32.const 4
+                i32.add
+                local.set $s
+                local.get $p
+                i32.const 1
+                i32.add
+                local.set $p
+                br $while
+              end
+            end
+          else
+            i32.const 0
+            local.set $r
+            local.get $r
+            i32.const 4
+            i32.lt_s
+            if
+              loop $for_r
+                local.get $s
+                local.get $r
+                local.get $sr
+                i32.mul
+                i32.add
+                local.set $el
+                local.get $d
+                local.get $r
+                i32.const 4
+                i32.mul
+                i32.add
+                local.set $out
+                local.get $r
+                local.get $valid
+                i32.lt_s
+                if
+                  i32.const 0
+                  local.set $p
+                  local.get $p
+                  local.get $kc
+                  i32.lt_s
+                  if
+                    loop $for_p
+                      local.get $out
+                      local.get $el
+                      f32.load offset=0
+                      f32.store offset=0
+                      local.get $el
+                      local.get $sp
+                      i32.add
+                      local.set $el
+                      local.get $out
+                      i32.const 16
+                      i32.add
+                      local.set $out
+                      local.get $p
+                      i32.const 1
+                      i32.add
+                      local.set $p
+                      local.get $p
+                      local.get $kc
+                      i32.lt_s
+                      br_if $for_p
+                    end
+                  end
+                else
+                  i32.const 0
+                  local.set $p
+                  local.get $p
+                  local.get $kc
+                  i32.lt_s
+                  if
+                    loop $for_p
+                      local.get $out
+                      f32.const 0
+                      f32.store offset=0
+                      local.get $out
+                      i32.const 16
+                      i32.add
+                      local.set $out
+                      local.get $p
+                      i32.const 1
+                      i32.add
+                      local.set $p
+                      local.get $p
+                      local.get $kc
+                      i32.lt_s
+                      br_if $for_p
+                    end
+                  end
+                end
+                local.get $r
+                i32.const 1
+                i32.add
+                local.set $r
+                local.get $r
+                i32.const 4
+                i32.lt_s
+                br_if $for_r
+              end
             end
           end
         end
@@ -471,8 +631,51 @@
     (local $d i32)
     (local $el i32)
     (local $out i32)
+    (local $off_1 i32)
+    (local $off_2 i32)
+    (local $off_3 i32)
+    (local $off_4 i32)
+    (local $off_5 i32)
+    (local $off_6 i32)
+    (local $off_7 i32)
+    (local $v_0 v128)
+    (local $t_0 v128)
+    (local $v_1 v128)
+    (local $t_1 v128)
+    (local $v_2 v128)
+    (local $t_2 v128)
+    (local $v_3 v128)
+    (local $t_3 v128)
     (local $min_a i32)
     (local $min_b i32)
+    i32.const 1
+    local.get $sr
+    i32.mul
+    local.set $off_1
+    i32.const 2
+    local.get $sr
+    i32.mul
+    local.set $off_2
+    i32.const 3
+    local.get $sr
+    i32.mul
+    local.set $off_3
+    i32.const 4
+    local.get $sr
+    i32.mul
+    local.set $off_4
+    i32.const 5
+    local.get $sr
+    i32.mul
+    local.set $off_5
+    i32.const 6
+    local.get $sr
+    i32.mul
+    local.set $off_6
+    i32.const 7
+    local.get $sr
+    i32.mul
+    local.set $off_7
     i32.const 0
     local.set $q0
     local.get $q0
@@ -549,92 +752,309 @@
             end
           end
         else
-          i32.const 0
-          local.set $r
-          local.get $r
+          local.get $valid
           i32.const 8
-          i32.lt_s
+          i32.eq
+          local.get $sp
+          i32.const 4
+          i32.eq
+          i32.and
           if
-            loop $for_r
-              local.get $s
-              local.get $r
-              local.get $sr
-              i32.mul
-              i32.add
-              local.set $el
-              local.get $d
-              local.get $r
-              i32.const 4
-              i32.mul
-              i32.add
-              local.set $out
-              local.get $r
-              local.get $valid
-              i32.lt_s
-              if
-                i32.const 0
+            i32.const 0
+            local.set $p
+            local.get $p
+            local.get $kc
+            i32.const 3
+            i32.sub
+            i32.lt_s
+            if
+              loop $for_p
+                local.get $s
+                v128.load offset=0
+                local.set $v_0
+                local.get $s
+                local.get $off_1
+                i32.add
+                v128.load offset=0
+                local.set $v_1
+                local.get $s
+                local.get $off_2
+                i32.add
+                v128.load offset=0
+                local.set $v_2
+                local.get $s
+                local.get $off_3
+                i32.add
+                v128.load offset=0
+                local.set $v_3
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_0
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_1
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_2
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_3
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=0
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=64
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=32
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=96
+                local.get $s
+                local.get $off_4
+                i32.add
+                v128.load offset=0
+                local.set $v_0
+                local.get $s
+                local.get $off_5
+                i32.add
+                v128.load offset=0
+                local.set $v_1
+                local.get $s
+                local.get $off_6
+                i32.add
+                v128.load offset=0
+                local.set $v_2
+                local.get $s
+                local.get $off_7
+                i32.add
+                v128.load offset=0
+                local.set $v_3
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_0
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                local.set $t_1
+                local.get $v_0
+                local.get $v_1
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_2
+                local.get $v_2
+                local.get $v_3
+                i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                local.set $t_3
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=16
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                v128.store offset=80
+                local.get $d
+                local.get $t_0
+                local.get $t_1
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=48
+                local.get $d
+                local.get $t_2
+                local.get $t_3
+                i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                v128.store offset=112
+                local.get $d
+                i32.const 128
+                i32.add
+                local.set $d
+                local.get $s
+                i32.const 16
+                i32.add
+                local.set $s
+                local.get $p
+                i32.const 4
+                i32.add
                 local.set $p
                 local.get $p
                 local.get $kc
+                i32.const 3
+                i32.sub
                 i32.lt_s
-                if
-                  loop $for_p
-                    local.get $out
-                    local.get $el
-                    f32.load offset=0
-                    f32.store offset=0
-                    local.get $el
-                    local.get $sp
-                    i32.add
-                    local.set $el
-                    local.get $out
-                    i32.const 32
-                    i32.add
-                    local.set $out
-                    local.get $p
-                    i32.const 1
-                    i32.add
-                    local.set $p
-                    local.get $p
-                    local.get $kc
-                    i32.lt_s
-                    br_if $for_p
-                  end
-                end
-              else
-                i32.const 0
-                local.set $p
-                local.get $p
-                local.get $kc
-                i32.lt_s
-                if
-                  loop $for_p
-                    local.get $out
-                    f32.const 0
-                    f32.store offset=0
-                    local.get $out
-                    i32.const 32
-                    i32.add
-                    local.set $out
-                    local.get $p
-                    i32.const 1
-                    i32.add
-                    local.set $p
-                    local.get $p
-                    local.get $kc
-                    i32.lt_s
-                    br_if $for_p
-                  end
-                end
+                br_if $for_p
               end
-              local.get $r
-              i32.const 1
-              i32.add
-              local.set $r
-              local.get $r
-              i32.const 8
-              i32.lt_s
-              br_if $for_r
+            end
+            block $while_end
+              loop $while
+                local.get $p
+                local.get $kc
+                i32.lt_s
+                i32.eqz
+                br_if $while_end
+                local.get $d
+                local.get $s
+                f32.load offset=0
+                f32.store offset=0
+                local.get $d
+                local.get $s
+                local.get $off_1
+                i32.add
+                f32.load offset=0
+                f32.store offset=4
+                local.get $d
+                local.get $s
+                local.get $off_2
+                i32.add
+                f32.load offset=0
+                f32.store offset=8
+                local.get $d
+                local.get $s
+                local.get $off_3
+                i32.add
+                f32.load offset=0
+                f32.store offset=12
+                local.get $d
+                local.get $s
+                local.get $off_4
+                i32.add
+                f32.load offset=0
+                f32.store offset=16
+                local.get $d
+                local.get $s
+                local.get $off_5
+                i32.add
+                f32.load offset=0
+                f32.store offset=20
+                local.get $d
+                local.get $s
+                local.get $off_6
+                i32.add
+                f32.load offset=0
+                f32.store offset=24
+                local.get $d
+                local.get $s
+                local.get $off_7
+                i32.add
+                f32.load offset=0
+                f32.store offset=28
+                local.get $d
+                i32.const 32
+                i32.add
+                local.set $d
+                local.get $s
+                i32.const 4
+                i32.add
+                local.set $s
+                local.get $p
+                i32.const 1
+                i32.add
+                local.set $p
+                br $while
+              end
+            end
+          else
+            i32.const 0
+            local.set $r
+            local.get $r
+            i32.const 8
+            i32.lt_s
+            if
+              loop $for_r
+                local.get $s
+                local.get $r
+                local.get $sr
+                i32.mul
+                i32.add
+                local.set $el
+                local.get $d
+                local.get $r
+                i32.const 4
+                i32.mul
+                i32.add
+                local.set $out
+                local.get $r
+                local.get $valid
+                i32.lt_s
+                if
+                  i32.const 0
+                  local.set $p
+                  local.get $p
+                  local.get $kc
+                  i32.lt_s
+                  if
+                    loop $for_p
+                      local.get $out
+                      local.get $el
+                      f32.load offset=0
+                      f32.store offset=0
+                      local.get $el
+                      local.get $sp
+                      i32.add
+                      local.set $el
+                      local.get $out
+                      i32.const 32
+                      i32.add
+                      local.set $out
+                      local.get $p
+                      i32.const 1
+                      i32.add
+                      local.set $p
+                      local.get $p
+                      local.get $kc
+                      i32.lt_s
+                      br_if $for_p
+                    end
+                  end
+                else
+                  i32.const 0
+                  local.set $p
+                  local.get $p
+                  local.get $kc
+                  i32.lt_s
+                  if
+                    loop $for_p
+                      local.get $out
+                      f32.const 0
+                      f32.store offset=0
+                      local.get $out
+                      i32.const 32
+                      i32.add
+                      local.set $out
+                      local.get $p
+                      i32.const 1
+                      i32.add
+                      local.set $p
+                      local.get $p
+                      local.get $kc
+                      i32.lt_s
+                      br_if $for_p
+                    end
+                  end
+                end
+                local.get $r
+                i32.const 1
+                i32.add
+                local.set $r
+                local.get $r
+                i32.const 8
+                i32.lt_s
+                br_if $for_r
+              end
             end
           end
         end
@@ -960,6 +1380,2123 @@
         local.get $n
         i32.lt_s
         br_if $for_jc
+      end
+    end
+  )
+  (func $row_max (param $p i32) (param $n i32) (result f32)
+    (local $end4 i32)
+    (local $end i32)
+    (local $mv v128)
+    (local $mx f32)
+    (local $hmax v128)
+    local.get $p
+    local.get $n
+    i32.const -4
+    i32.and
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end4
+    local.get $p
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end
+    v128.const f32x4 -3.4028235e+38 -3.4028235e+38 -3.4028235e+38 -3.4028235e+38
+    local.set $mv
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $end4
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $mv
+        local.get $p
+        v128.load offset=0
+        f32x4.pmax
+        local.set $mv
+        local.get $p
+        i32.const 16
+        i32.add
+        local.set $p
+        br $while
+      end
+    end
+    local.get $mv
+    local.set $hmax
+    local.get $hmax
+    local.get $hmax
+    local.get $hmax
+    i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+    f32x4.pmax
+    local.set $hmax
+    local.get $hmax
+    local.get $hmax
+    local.get $hmax
+    i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+    f32x4.pmax
+    f32x4.extract_lane 0
+    local.set $mx
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $mx
+        local.get $p
+        f32.load offset=0
+        f32.max
+        local.set $mx
+        local.get $p
+        i32.const 4
+        i32.add
+        local.set $p
+        br $while
+      end
+    end
+    local.get $mx
+    return
+  )
+  (func $row_exp_sum (param $src i32) (param $dst i32) (param $n i32) (param $m f32) (result f32)
+    (local $end4 i32)
+    (local $end i32)
+    (local $mvec v128)
+    (local $acc v128)
+    (local $e v128)
+    (local $tail f32)
+    (local $x f32)
+    (local $exp_t v128)
+    (local $exp_n v128)
+    (local $exp_p v128)
+    (local $hsum v128)
+    local.get $src
+    local.get $n
+    i32.const -4
+    i32.and
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end4
+    local.get $src
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end
+    local.get $m
+    f32x4.splat
+    local.set $mvec
+    block $while_end
+      loop $while
+        local.get $src
+        local.get $end4
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $src
+        v128.load offset=0
+        local.get $mvec
+        f32x4.sub
+        v128.const f32x4 -87.33 -87.33 -87.33 -87.33
+        f32x4.pmax
+        v128.const f32x4 88.37 88.37 88.37 88.37
+        f32x4.pmin
+        local.set $exp_t
+        local.get $exp_t
+        v128.const f32x4 1.442695 1.442695 1.442695 1.442695
+        f32x4.mul
+        f32x4.nearest
+        local.set $exp_n
+        local.get $exp_t
+        local.get $exp_n
+        v128.const f32x4 0.6933594 0.6933594 0.6933594 0.6933594
+        f32x4.mul
+        f32x4.sub
+        local.get $exp_n
+        v128.const f32x4 -0.00021219444 -0.00021219444 -0.00021219444 -0.00021219444
+        f32x4.mul
+        f32x4.sub
+        local.set $exp_t
+        v128.const f32x4 0.00019875691 0.00019875691 0.00019875691 0.00019875691
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.0013981999 0.0013981999 0.0013981999 0.0013981999
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.008333452 0.008333452 0.008333452 0.008333452
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.041665796 0.041665796 0.041665796 0.041665796
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.16666666 0.16666666 0.16666666 0.16666666
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        local.get $exp_t
+        f32x4.mul
+        f32x4.mul
+        local.get $exp_t
+        f32x4.add
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        local.get $exp_n
+        i32x4.trunc_sat_f32x4_s
+        i32.const 127
+        i32x4.splat
+        i32x4.add
+        i32.const 23
+        i32x4.shl
+        f32x4.mul
+        local.set $e
+        local.get $dst
+        local.get $e
+        v128.store offset=0
+        local.get $acc
+        local.get $e
+        f32x4.add
+        local.set $acc
+        local.get $src
+        i32.const 16
+        i32.add
+        local.set $src
+        local.get $dst
+        i32.const 16
+        i32.add
+        local.set $dst
+        br $while
+      end
+    end
+    block $while_end
+      loop $while
+        local.get $src
+        local.get $end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $src
+        v128.load32_splat offset=0
+        local.get $mvec
+        f32x4.sub
+        v128.const f32x4 -87.33 -87.33 -87.33 -87.33
+        f32x4.pmax
+        v128.const f32x4 88.37 88.37 88.37 88.37
+        f32x4.pmin
+        local.set $exp_t
+        local.get $exp_t
+        v128.const f32x4 1.442695 1.442695 1.442695 1.442695
+        f32x4.mul
+        f32x4.nearest
+        local.set $exp_n
+        local.get $exp_t
+        local.get $exp_n
+        v128.const f32x4 0.6933594 0.6933594 0.6933594 0.6933594
+        f32x4.mul
+        f32x4.sub
+        local.get $exp_n
+        v128.const f32x4 -0.00021219444 -0.00021219444 -0.00021219444 -0.00021219444
+        f32x4.mul
+        f32x4.sub
+        local.set $exp_t
+        v128.const f32x4 0.00019875691 0.00019875691 0.00019875691 0.00019875691
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.0013981999 0.0013981999 0.0013981999 0.0013981999
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.008333452 0.008333452 0.008333452 0.008333452
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.041665796 0.041665796 0.041665796 0.041665796
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.16666666 0.16666666 0.16666666 0.16666666
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        local.get $exp_t
+        f32x4.mul
+        f32x4.mul
+        local.get $exp_t
+        f32x4.add
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        local.get $exp_n
+        i32x4.trunc_sat_f32x4_s
+        i32.const 127
+        i32x4.splat
+        i32x4.add
+        i32.const 23
+        i32x4.shl
+        f32x4.mul
+        f32x4.extract_lane 0
+        local.set $x
+        local.get $dst
+        local.get $x
+        f32.store offset=0
+        local.get $tail
+        local.get $x
+        f32.add
+        local.set $tail
+        local.get $src
+        i32.const 4
+        i32.add
+        local.set $src
+        local.get $dst
+        i32.const 4
+        i32.add
+        local.set $dst
+        br $while
+      end
+    end
+    local.get $acc
+    local.set $hsum
+    local.get $hsum
+    local.get $hsum
+    local.get $hsum
+    i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+    f32x4.add
+    local.set $hsum
+    local.get $hsum
+    local.get $hsum
+    local.get $hsum
+    i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+    f32x4.add
+    f32x4.extract_lane 0
+    local.get $tail
+    f32.add
+    return
+  )
+  (func $row_scale (param $p i32) (param $n i32) (param $s f32)
+    (local $end4 i32)
+    (local $end i32)
+    (local $sv v128)
+    local.get $p
+    local.get $n
+    i32.const -4
+    i32.and
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end4
+    local.get $p
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end
+    local.get $s
+    f32x4.splat
+    local.set $sv
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $end4
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $p
+        local.get $p
+        v128.load offset=0
+        local.get $sv
+        f32x4.mul
+        v128.store offset=0
+        local.get $p
+        i32.const 16
+        i32.add
+        local.set $p
+        br $while
+      end
+    end
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $p
+        local.get $p
+        f32.load offset=0
+        local.get $s
+        f32.mul
+        f32.store offset=0
+        local.get $p
+        i32.const 4
+        i32.add
+        local.set $p
+        br $while
+      end
+    end
+  )
+  (func $row_zero (param $p i32) (param $n i32)
+    (local $end i32)
+    local.get $p
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $end
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $p
+        f32.const 0
+        f32.store offset=0
+        local.get $p
+        i32.const 4
+        i32.add
+        local.set $p
+        br $while
+      end
+    end
+  )
+  (func $softmax_rows (export "softmax_rows") (param $x i32) (param $e i32) (param $estride i32) (param $rows i32) (param $V i32) (param $stats i32)
+    (local $row i32)
+    (local $mx f32)
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $rows
+    i32.lt_s
+    if
+      loop $for_row
+        local.get $x
+        local.get $V
+        call $row_max
+        local.set $mx
+        local.get $stats
+        local.get $mx
+        f32.store offset=0
+        local.get $stats
+        local.get $x
+        local.get $e
+        local.get $V
+        local.get $mx
+        call $row_exp_sum
+        f32.store offset=4
+        local.get $stats
+        i32.const 8
+        i32.add
+        local.set $stats
+        local.get $x
+        local.get $V
+        i32.const 4
+        i32.mul
+        i32.add
+        local.set $x
+        local.get $e
+        local.get $estride
+        i32.add
+        local.set $e
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $rows
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $scale_rows (export "scale_rows") (param $x i32) (param $rows i32) (param $V i32) (param $factors i32)
+    (local $row i32)
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $rows
+    i32.lt_s
+    if
+      loop $for_row
+        local.get $x
+        local.get $V
+        local.get $factors
+        f32.load offset=0
+        call $row_scale
+        local.get $x
+        local.get $V
+        i32.const 4
+        i32.mul
+        i32.add
+        local.set $x
+        local.get $factors
+        i32.const 4
+        i32.add
+        local.set $factors
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $rows
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $gelu_fwd (export "gelu_fwd") (param $out i32) (param $inp i32) (param $n i32)
+    (local $x v128)
+    (local $map_end i32)
+    (local $tanh_u2 v128)
+    (local $exp_t v128)
+    (local $exp_n v128)
+    (local $exp_p v128)
+    local.get $out
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $map_end
+    block $while_end
+      loop $while
+        local.get $out
+        local.get $map_end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $inp
+        v128.load offset=0
+        local.set $x
+        local.get $out
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        local.get $x
+        f32x4.mul
+        v128.const f32x4 1 1 1 1
+        v128.const f32x4 0.7978846 0.7978846 0.7978846 0.7978846
+        local.get $x
+        v128.const f32x4 0.044715 0.044715 0.044715 0.044715
+        local.get $x
+        local.get $x
+        local.get $x
+        f32x4.mul
+        f32x4.mul
+        f32x4.mul
+        f32x4.add
+        f32x4.mul
+        v128.const f32x4 2 2 2 2
+        f32x4.mul
+        local.set $tanh_u2
+        v128.const f32x4 1 1 1 1
+        v128.const f32x4 2 2 2 2
+        local.get $tanh_u2
+        v128.const f32x4 -87.33 -87.33 -87.33 -87.33
+        f32x4.pmax
+        v128.const f32x4 88.37 88.37 88.37 88.37
+        f32x4.pmin
+        local.set $exp_t
+        local.get $exp_t
+        v128.const f32x4 1.442695 1.442695 1.442695 1.442695
+        f32x4.mul
+        f32x4.nearest
+        local.set $exp_n
+        local.get $exp_t
+        local.get $exp_n
+        v128.const f32x4 0.6933594 0.6933594 0.6933594 0.6933594
+        f32x4.mul
+        f32x4.sub
+        local.get $exp_n
+        v128.const f32x4 -0.00021219444 -0.00021219444 -0.00021219444 -0.00021219444
+        f32x4.mul
+        f32x4.sub
+        local.set $exp_t
+        v128.const f32x4 0.00019875691 0.00019875691 0.00019875691 0.00019875691
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.0013981999 0.0013981999 0.0013981999 0.0013981999
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.008333452 0.008333452 0.008333452 0.008333452
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.041665796 0.041665796 0.041665796 0.041665796
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.16666666 0.16666666 0.16666666 0.16666666
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        local.get $exp_t
+        f32x4.mul
+        f32x4.mul
+        local.get $exp_t
+        f32x4.add
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        local.get $exp_n
+        i32x4.trunc_sat_f32x4_s
+        i32.const 127
+        i32x4.splat
+        i32x4.add
+        i32.const 23
+        i32x4.shl
+        f32x4.mul
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        f32x4.div
+        f32x4.sub
+        f32x4.add
+        f32x4.mul
+        v128.store offset=0
+        local.get $out
+        i32.const 16
+        i32.add
+        local.set $out
+        local.get $inp
+        i32.const 16
+        i32.add
+        local.set $inp
+        br $while
+      end
+    end
+  )
+  (func $gelu_bwd (export "gelu_bwd") (param $dinp i32) (param $inp i32) (param $dout i32) (param $n i32)
+    (local $x v128)
+    (local $e v128)
+    (local $d v128)
+    (local $map_end i32)
+    (local $exp_t v128)
+    (local $exp_n v128)
+    (local $exp_p v128)
+    local.get $dinp
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $map_end
+    block $while_end
+      loop $while
+        local.get $dinp
+        local.get $map_end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $inp
+        v128.load offset=0
+        local.set $x
+        v128.const f32x4 0.7978846 0.7978846 0.7978846 0.7978846
+        local.get $x
+        v128.const f32x4 0.044715 0.044715 0.044715 0.044715
+        local.get $x
+        local.get $x
+        local.get $x
+        f32x4.mul
+        f32x4.mul
+        f32x4.mul
+        f32x4.add
+        f32x4.mul
+        v128.const f32x4 2 2 2 2
+        f32x4.mul
+        v128.const f32x4 -87.33 -87.33 -87.33 -87.33
+        f32x4.pmax
+        v128.const f32x4 88.37 88.37 88.37 88.37
+        f32x4.pmin
+        local.set $exp_t
+        local.get $exp_t
+        v128.const f32x4 1.442695 1.442695 1.442695 1.442695
+        f32x4.mul
+        f32x4.nearest
+        local.set $exp_n
+        local.get $exp_t
+        local.get $exp_n
+        v128.const f32x4 0.6933594 0.6933594 0.6933594 0.6933594
+        f32x4.mul
+        f32x4.sub
+        local.get $exp_n
+        v128.const f32x4 -0.00021219444 -0.00021219444 -0.00021219444 -0.00021219444
+        f32x4.mul
+        f32x4.sub
+        local.set $exp_t
+        v128.const f32x4 0.00019875691 0.00019875691 0.00019875691 0.00019875691
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.0013981999 0.0013981999 0.0013981999 0.0013981999
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.008333452 0.008333452 0.008333452 0.008333452
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.041665796 0.041665796 0.041665796 0.041665796
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.16666666 0.16666666 0.16666666 0.16666666
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        f32x4.mul
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        f32x4.add
+        local.set $exp_p
+        local.get $exp_p
+        local.get $exp_t
+        local.get $exp_t
+        f32x4.mul
+        f32x4.mul
+        local.get $exp_t
+        f32x4.add
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        local.get $exp_n
+        i32x4.trunc_sat_f32x4_s
+        i32.const 127
+        i32x4.splat
+        i32x4.add
+        i32.const 23
+        i32x4.shl
+        f32x4.mul
+        local.set $e
+        v128.const f32x4 1 1 1 1
+        local.get $e
+        v128.const f32x4 1 1 1 1
+        f32x4.add
+        f32x4.div
+        local.set $d
+        local.get $dinp
+        local.get $dinp
+        v128.load offset=0
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        v128.const f32x4 1 1 1 1
+        v128.const f32x4 1 1 1 1
+        v128.const f32x4 2 2 2 2
+        local.get $d
+        f32x4.mul
+        f32x4.sub
+        f32x4.add
+        f32x4.mul
+        v128.const f32x4 0.5 0.5 0.5 0.5
+        local.get $x
+        f32x4.mul
+        v128.const f32x4 4 4 4 4
+        local.get $e
+        f32x4.mul
+        local.get $d
+        local.get $d
+        f32x4.mul
+        f32x4.mul
+        f32x4.mul
+        v128.const f32x4 0.7978846 0.7978846 0.7978846 0.7978846
+        v128.const f32x4 1 1 1 1
+        v128.const f32x4 0.134145 0.134145 0.134145 0.134145
+        local.get $x
+        local.get $x
+        f32x4.mul
+        f32x4.mul
+        f32x4.add
+        f32x4.mul
+        f32x4.mul
+        f32x4.add
+        local.get $dout
+        v128.load offset=0
+        f32x4.mul
+        f32x4.add
+        v128.store offset=0
+        local.get $dinp
+        i32.const 16
+        i32.add
+        local.set $dinp
+        local.get $inp
+        i32.const 16
+        i32.add
+        local.set $inp
+        local.get $dout
+        i32.const 16
+        i32.add
+        local.set $dout
+        br $while
+      end
+    end
+  )
+  (func $attn_fwd (export "attn_fwd") (param $out i32) (param $att i32) (param $qkv i32) (param $kv i32) (param $B i32) (param $Tq i32) (param $Tk i32) (param $pos0 i32) (param $C i32) (param $NH i32) (param $scale f32)
+    (local $hsb i32)
+    (local $rs i32)
+    (local $b i32)
+    (local $h i32)
+    (local $i i32)
+    (local $j i32)
+    (local $d i32)
+    (local $q i32)
+    (local $kp i32)
+    (local $vp i32)
+    (local $arow i32)
+    (local $ap i32)
+    (local $o i32)
+    (local $n i32)
+    (local $mx f32)
+    (local $s f32)
+    (local $acc v128)
+    (local $hsum v128)
+    local.get $C
+    local.get $NH
+    i32.div_s
+    i32.const 4
+    i32.mul
+    local.set $hsb
+    local.get $C
+    i32.const 12
+    i32.mul
+    local.set $rs
+    i32.const 0
+    local.set $b
+    local.get $b
+    local.get $B
+    i32.lt_s
+    if
+      loop $for_b
+        i32.const 0
+        local.set $h
+        local.get $h
+        local.get $NH
+        i32.lt_s
+        if
+          loop $for_h
+            i32.const 0
+            local.set $i
+            local.get $i
+            local.get $Tq
+            i32.lt_s
+            if
+              loop $for_i
+                local.get $qkv
+                local.get $b
+                local.get $Tq
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $rs
+                i32.mul
+                i32.add
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $q
+                local.get $att
+                local.get $b
+                local.get $NH
+                i32.mul
+                local.get $h
+                i32.add
+                local.get $Tq
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $Tk
+                i32.mul
+                i32.const 4
+                i32.mul
+                i32.add
+                local.set $arow
+                local.get $pos0
+                local.get $i
+                i32.add
+                i32.const 1
+                i32.add
+                local.set $n
+                local.get $kv
+                local.get $b
+                local.get $Tk
+                i32.mul
+                local.get $rs
+                i32.mul
+                i32.add
+                local.get $C
+                i32.const 4
+                i32.mul
+                i32.add
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $kp
+                local.get $arow
+                local.set $ap
+                f32.const -3.4028235e+38
+                local.set $mx
+                i32.const 0
+                local.set $j
+                local.get $j
+                local.get $n
+                i32.lt_s
+                if
+                  loop $for_j
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc
+                    i32.const 0
+                    local.set $d
+                    local.get $d
+                    local.get $hsb
+                    i32.lt_s
+                    if
+                      loop $for_d
+                        local.get $acc
+                        local.get $q
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        local.get $kp
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        f32x4.mul
+                        f32x4.add
+                        local.set $acc
+                        local.get $d
+                        i32.const 16
+                        i32.add
+                        local.set $d
+                        local.get $d
+                        local.get $hsb
+                        i32.lt_s
+                        br_if $for_d
+                      end
+                    end
+                    local.get $acc
+                    local.set $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    f32x4.add
+                    local.set $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+                    f32x4.add
+                    f32x4.extract_lane 0
+                    local.get $scale
+                    f32.mul
+                    local.set $s
+                    local.get $ap
+                    local.get $s
+                    f32.store offset=0
+                    local.get $mx
+                    local.get $s
+                    f32.max
+                    local.set $mx
+                    local.get $kp
+                    local.get $rs
+                    i32.add
+                    local.set $kp
+                    local.get $ap
+                    i32.const 4
+                    i32.add
+                    local.set $ap
+                    local.get $j
+                    i32.const 1
+                    i32.add
+                    local.set $j
+                    local.get $j
+                    local.get $n
+                    i32.lt_s
+                    br_if $for_j
+                  end
+                end
+                local.get $arow
+                local.get $arow
+                local.get $n
+                local.get $mx
+                call $row_exp_sum
+                local.set $s
+                local.get $arow
+                local.get $n
+                f32.const 1
+                local.get $s
+                f32.div
+                call $row_scale
+                local.get $arow
+                local.get $n
+                i32.const 4
+                i32.mul
+                i32.add
+                local.get $Tk
+                local.get $n
+                i32.sub
+                call $row_zero
+                local.get $out
+                local.get $b
+                local.get $Tq
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $C
+                i32.mul
+                i32.const 4
+                i32.mul
+                i32.add
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $o
+                i32.const 0
+                local.set $d
+                local.get $d
+                local.get $hsb
+                i32.lt_s
+                if
+                  loop $for_d
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc
+                    local.get $arow
+                    local.set $ap
+                    local.get $kv
+                    local.get $b
+                    local.get $Tk
+                    i32.mul
+                    local.get $rs
+                    i32.mul
+                    i32.add
+                    local.get $C
+                    i32.const 8
+                    i32.mul
+                    i32.add
+                    local.get $h
+                    local.get $hsb
+                    i32.mul
+                    i32.add
+                    local.get $d
+                    i32.add
+                    local.set $vp
+                    i32.const 0
+                    local.set $j
+                    local.get $j
+                    local.get $n
+                    i32.lt_s
+                    if
+                      loop $for_j
+                        local.get $acc
+                        local.get $ap
+                        v128.load32_splat offset=0
+                        local.get $vp
+                        v128.load offset=0
+                        f32x4.mul
+                        f32x4.add
+                        local.set $acc
+                        local.get $ap
+                        i32.const 4
+                        i32.add
+                        local.set $ap
+                        local.get $vp
+                        local.get $rs
+                        i32.add
+                        local.set $vp
+                        local.get $j
+                        i32.const 1
+                        i32.add
+                        local.set $j
+                        local.get $j
+                        local.get $n
+                        i32.lt_s
+                        br_if $for_j
+                      end
+                    end
+                    local.get $o
+                    local.get $d
+                    i32.add
+                    local.get $acc
+                    v128.store offset=0
+                    local.get $d
+                    i32.const 16
+                    i32.add
+                    local.set $d
+                    local.get $d
+                    local.get $hsb
+                    i32.lt_s
+                    br_if $for_d
+                  end
+                end
+                local.get $i
+                i32.const 1
+                i32.add
+                local.set $i
+                local.get $i
+                local.get $Tq
+                i32.lt_s
+                br_if $for_i
+              end
+            end
+            local.get $h
+            i32.const 1
+            i32.add
+            local.set $h
+            local.get $h
+            local.get $NH
+            i32.lt_s
+            br_if $for_h
+          end
+        end
+        local.get $b
+        i32.const 1
+        i32.add
+        local.set $b
+        local.get $b
+        local.get $B
+        i32.lt_s
+        br_if $for_b
+      end
+    end
+  )
+  (func $attn_bwd (export "attn_bwd") (param $dqkv i32) (param $dout i32) (param $qkv i32) (param $att i32) (param $drow i32) (param $B i32) (param $T i32) (param $C i32) (param $NH i32) (param $scale f32)
+    (local $hsb i32)
+    (local $rs i32)
+    (local $b i32)
+    (local $h i32)
+    (local $i i32)
+    (local $j i32)
+    (local $d i32)
+    (local $arow i32)
+    (local $do i32)
+    (local $qoff i32)
+    (local $kb i32)
+    (local $off i32)
+    (local $a f32)
+    (local $dot f32)
+    (local $dpre f32)
+    (local $s f32)
+    (local $acc v128)
+    (local $av v128)
+    (local $x v128)
+    (local $p i32)
+    (local $hsum v128)
+    local.get $C
+    local.get $NH
+    i32.div_s
+    i32.const 4
+    i32.mul
+    local.set $hsb
+    local.get $C
+    i32.const 12
+    i32.mul
+    local.set $rs
+    i32.const 0
+    local.set $b
+    local.get $b
+    local.get $B
+    i32.lt_s
+    if
+      loop $for_b
+        i32.const 0
+        local.set $h
+        local.get $h
+        local.get $NH
+        i32.lt_s
+        if
+          loop $for_h
+            i32.const 0
+            local.set $i
+            local.get $i
+            local.get $T
+            i32.lt_s
+            if
+              loop $for_i
+                local.get $att
+                local.get $b
+                local.get $NH
+                i32.mul
+                local.get $h
+                i32.add
+                local.get $T
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $T
+                i32.mul
+                i32.const 4
+                i32.mul
+                i32.add
+                local.set $arow
+                local.get $dout
+                local.get $b
+                local.get $T
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $C
+                i32.mul
+                i32.const 4
+                i32.mul
+                i32.add
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $do
+                local.get $b
+                local.get $T
+                i32.mul
+                local.get $i
+                i32.add
+                local.get $rs
+                i32.mul
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $qoff
+                local.get $b
+                local.get $T
+                i32.mul
+                local.get $rs
+                i32.mul
+                local.get $C
+                i32.const 4
+                i32.mul
+                i32.add
+                local.get $h
+                local.get $hsb
+                i32.mul
+                i32.add
+                local.set $kb
+                f32.const 0
+                local.set $dot
+                i32.const 0
+                local.set $j
+                local.get $j
+                local.get $i
+                i32.const 1
+                i32.add
+                i32.lt_s
+                if
+                  loop $for_j
+                    local.get $kb
+                    local.get $C
+                    i32.const 4
+                    i32.mul
+                    i32.add
+                    local.get $j
+                    local.get $rs
+                    i32.mul
+                    i32.add
+                    local.set $off
+                    local.get $arow
+                    local.get $j
+                    i32.const 4
+                    i32.mul
+                    i32.add
+                    f32.load offset=0
+                    local.set $a
+                    local.get $a
+                    f32x4.splat
+                    local.set $av
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc
+                    i32.const 0
+                    local.set $d
+                    local.get $d
+                    local.get $hsb
+                    i32.lt_s
+                    if
+                      loop $for_d
+                        local.get $do
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        local.set $x
+                        local.get $acc
+                        local.get $x
+                        local.get $qkv
+                        local.get $off
+                        i32.add
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        f32x4.mul
+                        f32x4.add
+                        local.set $acc
+                        local.get $dqkv
+                        local.get $off
+                        i32.add
+                        local.get $d
+                        i32.add
+                        local.set $p
+                        local.get $p
+                        local.get $p
+                        v128.load offset=0
+                        local.get $av
+                        local.get $x
+                        f32x4.mul
+                        f32x4.add
+                        v128.store offset=0
+                        local.get $d
+                        i32.const 16
+                        i32.add
+                        local.set $d
+                        local.get $d
+                        local.get $hsb
+                        i32.lt_s
+                        br_if $for_d
+                      end
+                    end
+                    local.get $acc
+                    local.set $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    f32x4.add
+                    local.set $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    local.get $hsum
+                    i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+                    f32x4.add
+                    f32x4.extract_lane 0
+                    local.set $s
+                    local.get $drow
+                    local.get $j
+                    i32.const 4
+                    i32.mul
+                    i32.add
+                    local.get $s
+                    f32.store offset=0
+                    local.get $dot
+                    local.get $s
+                    local.get $a
+                    f32.mul
+                    f32.add
+                    local.set $dot
+                    local.get $j
+                    i32.const 1
+                    i32.add
+                    local.set $j
+                    local.get $j
+                    local.get $i
+                    i32.const 1
+                    i32.add
+                    i32.lt_s
+                    br_if $for_j
+                  end
+                end
+                i32.const 0
+                local.set $j
+                local.get $j
+                local.get $i
+                i32.const 1
+                i32.add
+                i32.lt_s
+                if
+                  loop $for_j
+                    local.get $arow
+                    local.get $j
+                    i32.const 4
+                    i32.mul
+                    i32.add
+                    f32.load offset=0
+                    local.set $a
+                    local.get $a
+                    local.get $drow
+                    local.get $j
+                    i32.const 4
+                    i32.mul
+                    i32.add
+                    f32.load offset=0
+                    local.get $dot
+                    f32.sub
+                    f32.mul
+                    local.get $scale
+                    f32.mul
+                    local.set $dpre
+                    local.get $dpre
+                    f32x4.splat
+                    local.set $av
+                    local.get $kb
+                    local.get $j
+                    local.get $rs
+                    i32.mul
+                    i32.add
+                    local.set $off
+                    i32.const 0
+                    local.set $d
+                    local.get $d
+                    local.get $hsb
+                    i32.lt_s
+                    if
+                      loop $for_d
+                        local.get $dqkv
+                        local.get $qoff
+                        i32.add
+                        local.get $d
+                        i32.add
+                        local.set $p
+                        local.get $p
+                        local.get $p
+                        v128.load offset=0
+                        local.get $av
+                        local.get $qkv
+                        local.get $off
+                        i32.add
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        f32x4.mul
+                        f32x4.add
+                        v128.store offset=0
+                        local.get $dqkv
+                        local.get $off
+                        i32.add
+                        local.get $d
+                        i32.add
+                        local.set $p
+                        local.get $p
+                        local.get $p
+                        v128.load offset=0
+                        local.get $av
+                        local.get $qkv
+                        local.get $qoff
+                        i32.add
+                        local.get $d
+                        i32.add
+                        v128.load offset=0
+                        f32x4.mul
+                        f32x4.add
+                        v128.store offset=0
+                        local.get $d
+                        i32.const 16
+                        i32.add
+                        local.set $d
+                        local.get $d
+                        local.get $hsb
+                        i32.lt_s
+                        br_if $for_d
+                      end
+                    end
+                    local.get $j
+                    i32.const 1
+                    i32.add
+                    local.set $j
+                    local.get $j
+                    local.get $i
+                    i32.const 1
+                    i32.add
+                    i32.lt_s
+                    br_if $for_j
+                  end
+                end
+                local.get $i
+                i32.const 1
+                i32.add
+                local.set $i
+                local.get $i
+                local.get $T
+                i32.lt_s
+                br_if $for_i
+              end
+            end
+            local.get $h
+            i32.const 1
+            i32.add
+            local.set $h
+            local.get $h
+            local.get $NH
+            i32.lt_s
+            br_if $for_h
+          end
+        end
+        local.get $b
+        i32.const 1
+        i32.add
+        local.set $b
+        local.get $b
+        local.get $B
+        i32.lt_s
+        br_if $for_b
+      end
+    end
+  )
+  (func $ln_fwd (export "ln_fwd") (param $out i32) (param $mean i32) (param $rstd i32) (param $inp i32) (param $w i32) (param $b i32) (param $N i32) (param $C i32)
+    (local $row i32)
+    (local $c i32)
+    (local $cb i32)
+    (local $acc v128)
+    (local $mv v128)
+    (local $rv v128)
+    (local $dv v128)
+    (local $mu f32)
+    (local $rs f32)
+    (local $hsum v128)
+    local.get $C
+    i32.const 4
+    i32.mul
+    local.set $cb
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $N
+    i32.lt_s
+    if
+      loop $for_row
+        v128.const f32x4 0 0 0 0
+        local.set $acc
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $acc
+            local.get $inp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            f32x4.add
+            local.set $acc
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        local.get $acc
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+        f32x4.add
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+        f32x4.add
+        f32x4.extract_lane 0
+        local.get $C
+        f32.convert_i32_s
+        f32.div
+        local.set $mu
+        local.get $mu
+        f32x4.splat
+        local.set $mv
+        v128.const f32x4 0 0 0 0
+        local.set $acc
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $inp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $mv
+            f32x4.sub
+            local.set $dv
+            local.get $acc
+            local.get $dv
+            local.get $dv
+            f32x4.mul
+            f32x4.add
+            local.set $acc
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        f32.const 1
+        local.get $acc
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+        f32x4.add
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+        f32x4.add
+        f32x4.extract_lane 0
+        local.get $C
+        f32.convert_i32_s
+        f32.div
+        f32.const 1e-05
+        f32.add
+        f32.sqrt
+        f32.div
+        local.set $rs
+        local.get $rs
+        f32x4.splat
+        local.set $rv
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $out
+            local.get $c
+            i32.add
+            local.get $inp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $mv
+            f32x4.sub
+            local.get $rv
+            f32x4.mul
+            local.get $w
+            local.get $c
+            i32.add
+            v128.load offset=0
+            f32x4.mul
+            local.get $b
+            local.get $c
+            i32.add
+            v128.load offset=0
+            f32x4.add
+            v128.store offset=0
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        local.get $mean
+        local.get $mu
+        f32.store offset=0
+        local.get $rstd
+        local.get $rs
+        f32.store offset=0
+        local.get $mean
+        i32.const 4
+        i32.add
+        local.set $mean
+        local.get $rstd
+        i32.const 4
+        i32.add
+        local.set $rstd
+        local.get $inp
+        local.get $cb
+        i32.add
+        local.set $inp
+        local.get $out
+        local.get $cb
+        i32.add
+        local.set $out
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $N
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $ln_bwd (export "ln_bwd") (param $dinp i32) (param $dw i32) (param $db i32) (param $dout i32) (param $inp i32) (param $w i32) (param $mean i32) (param $rstd i32) (param $N i32) (param $C i32)
+    (local $row i32)
+    (local $c i32)
+    (local $cb i32)
+    (local $mv v128)
+    (local $rv v128)
+    (local $a1 v128)
+    (local $a2 v128)
+    (local $norm v128)
+    (local $dnorm v128)
+    (local $g v128)
+    (local $dm v128)
+    (local $dnm v128)
+    (local $invC f32)
+    (local $hsum v128)
+    local.get $C
+    i32.const 4
+    i32.mul
+    local.set $cb
+    f32.const 1
+    local.get $C
+    f32.convert_i32_s
+    f32.div
+    local.set $invC
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $N
+    i32.lt_s
+    if
+      loop $for_row
+        local.get $mean
+        v128.load32_splat offset=0
+        local.set $mv
+        local.get $rstd
+        v128.load32_splat offset=0
+        local.set $rv
+        v128.const f32x4 0 0 0 0
+        local.set $a1
+        v128.const f32x4 0 0 0 0
+        local.set $a2
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $dout
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.set $g
+            local.get $inp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $mv
+            f32x4.sub
+            local.get $rv
+            f32x4.mul
+            local.set $norm
+            local.get $w
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $g
+            f32x4.mul
+            local.set $dnorm
+            local.get $a1
+            local.get $dnorm
+            f32x4.add
+            local.set $a1
+            local.get $a2
+            local.get $dnorm
+            local.get $norm
+            f32x4.mul
+            f32x4.add
+            local.set $a2
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        local.get $a1
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+        f32x4.add
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+        f32x4.add
+        f32x4.extract_lane 0
+        local.get $invC
+        f32.mul
+        f32x4.splat
+        local.set $dm
+        local.get $a2
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+        f32x4.add
+        local.set $hsum
+        local.get $hsum
+        local.get $hsum
+        local.get $hsum
+        i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+        f32x4.add
+        f32x4.extract_lane 0
+        local.get $invC
+        f32.mul
+        f32x4.splat
+        local.set $dnm
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $dout
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.set $g
+            local.get $inp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $mv
+            f32x4.sub
+            local.get $rv
+            f32x4.mul
+            local.set $norm
+            local.get $w
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $g
+            f32x4.mul
+            local.set $dnorm
+            local.get $dinp
+            local.get $c
+            i32.add
+            local.get $dinp
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $dnorm
+            local.get $dm
+            f32x4.sub
+            local.get $norm
+            local.get $dnm
+            f32x4.mul
+            f32x4.sub
+            local.get $rv
+            f32x4.mul
+            f32x4.add
+            v128.store offset=0
+            local.get $db
+            local.get $c
+            i32.add
+            local.get $db
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $g
+            f32x4.add
+            v128.store offset=0
+            local.get $dw
+            local.get $c
+            i32.add
+            local.get $dw
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $norm
+            local.get $g
+            f32x4.mul
+            f32x4.add
+            v128.store offset=0
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        local.get $mean
+        i32.const 4
+        i32.add
+        local.set $mean
+        local.get $rstd
+        i32.const 4
+        i32.add
+        local.set $rstd
+        local.get $inp
+        local.get $cb
+        i32.add
+        local.set $inp
+        local.get $dout
+        local.get $cb
+        i32.add
+        local.set $dout
+        local.get $dinp
+        local.get $cb
+        i32.add
+        local.set $dinp
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $N
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $bias_bwd (export "bias_bwd") (param $db i32) (param $dout i32) (param $N i32) (param $C i32)
+    (local $row i32)
+    (local $c i32)
+    (local $cb i32)
+    local.get $C
+    i32.const 4
+    i32.mul
+    local.set $cb
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $N
+    i32.lt_s
+    if
+      loop $for_row
+        i32.const 0
+        local.set $c
+        local.get $c
+        local.get $cb
+        i32.lt_s
+        if
+          loop $for_c
+            local.get $db
+            local.get $c
+            i32.add
+            local.get $db
+            local.get $c
+            i32.add
+            v128.load offset=0
+            local.get $dout
+            local.get $c
+            i32.add
+            v128.load offset=0
+            f32x4.add
+            v128.store offset=0
+            local.get $c
+            i32.const 16
+            i32.add
+            local.set $c
+            local.get $c
+            local.get $cb
+            i32.lt_s
+            br_if $for_c
+          end
+        end
+        local.get $dout
+        local.get $cb
+        i32.add
+        local.set $dout
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $N
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $adamw (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32) (param $gscale f32) (param $lr f32) (param $b1 f32) (param $b2 f32) (param $eps f32) (param $wd f32) (param $bc1 f32) (param $bc2 f32)
+    (local $vg v128)
+    (local $vlr v128)
+    (local $vb1 v128)
+    (local $vb2 v128)
+    (local $veps v128)
+    (local $vwd v128)
+    (local $vbc1 v128)
+    (local $vbc2 v128)
+    (local $gi v128)
+    (local $mi v128)
+    (local $vi v128)
+    (local $pi v128)
+    (local $map_end i32)
+    local.get $gscale
+    f32x4.splat
+    local.set $vg
+    local.get $lr
+    f32x4.splat
+    local.set $vlr
+    local.get $b1
+    f32x4.splat
+    local.set $vb1
+    local.get $b2
+    f32x4.splat
+    local.set $vb2
+    local.get $eps
+    f32x4.splat
+    local.set $veps
+    local.get $wd
+    f32x4.splat
+    local.set $vwd
+    local.get $bc1
+    f32x4.splat
+    local.set $vbc1
+    local.get $bc2
+    f32x4.splat
+    local.set $vbc2
+    local.get $p
+    local.get $n
+    i32.const 4
+    i32.mul
+    i32.add
+    local.set $map_end
+    block $while_end
+      loop $while
+        local.get $p
+        local.get $map_end
+        i32.lt_u
+        i32.eqz
+        br_if $while_end
+        local.get $g
+        v128.load offset=0
+        local.get $vg
+        f32x4.mul
+        local.set $gi
+        local.get $vb1
+        local.get $m
+        v128.load offset=0
+        f32x4.mul
+        v128.const f32x4 1 1 1 1
+        local.get $vb1
+        f32x4.sub
+        local.get $gi
+        f32x4.mul
+        f32x4.add
+        local.set $mi
+        local.get $vb2
+        local.get $v
+        v128.load offset=0
+        f32x4.mul
+        v128.const f32x4 1 1 1 1
+        local.get $vb2
+        f32x4.sub
+        local.get $gi
+        local.get $gi
+        f32x4.mul
+        f32x4.mul
+        f32x4.add
+        local.set $vi
+        local.get $m
+        local.get $mi
+        v128.store offset=0
+        local.get $v
+        local.get $vi
+        v128.store offset=0
+        local.get $p
+        v128.load offset=0
+        local.set $pi
+        local.get $p
+        local.get $pi
+        local.get $vlr
+        local.get $mi
+        local.get $vbc1
+        f32x4.div
+        local.get $vi
+        local.get $vbc2
+        f32x4.div
+        f32x4.sqrt
+        local.get $veps
+        f32x4.add
+        f32x4.div
+        local.get $vwd
+        local.get $pi
+        f32x4.mul
+        f32x4.add
+        f32x4.mul
+        f32x4.sub
+        v128.store offset=0
+        local.get $p
+        i32.const 16
+        i32.add
+        local.set $p
+        local.get $g
+        i32.const 16
+        i32.add
+        local.set $g
+        local.get $m
+        i32.const 16
+        i32.add
+        local.set $m
+        local.get $v
+        i32.const 16
+        i32.add
+        local.set $v
+        br $while
       end
     end
   )

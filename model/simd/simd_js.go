@@ -43,7 +43,8 @@ func jsBytes(b []byte) js.Value {
 // safe for use by several goroutines (calls are serialised).
 type Kernel struct {
 	mu           sync.Mutex
-	gemm         js.Value // the module's "gemm" export
+	exports      js.Value // the module instance's exports
+	gemm         js.Value // the "gemm" export
 	ap, bp, tile []float32
 }
 
@@ -73,11 +74,13 @@ func newKernel() (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	exports := inst.Get("exports")
 	return &Kernel{
-		gemm: inst.Get("exports").Get("gemm"),
-		ap:   aligned(kernel.PackA),
-		bp:   aligned(kernel.PackB),
-		tile: aligned(kernel.Tile),
+		exports: exports,
+		gemm:    exports.Get("gemm"),
+		ap:      aligned(kernel.PackA),
+		bp:      aligned(kernel.PackB),
+		tile:    aligned(kernel.Tile),
 	}, nil
 }
 
@@ -144,12 +147,18 @@ func (k *Kernel) Gemm(transA, transB bool, m, n, kk int, a, b []float32, beta fl
 	if transB {
 		flags |= kernel.TransB
 	}
-	k.mu.Lock()
-	k.gemm.Invoke(flags, m, n, kk, addr(a), addr(b), int(beta), addr(c), addr(k.ap), addr(k.bp), addr(k.tile))
-	k.mu.Unlock()
+	k.call(k.gemm, flags, m, n, kk, addr(a), addr(b), int(beta), addr(c), addr(k.ap), addr(k.bp), addr(k.tile))
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(c)
+}
+
+// call invokes a kernel export. Arguments are numbers (addresses,
+// counts, float32 scalars); calls are serialised.
+func (k *Kernel) call(fn js.Value, args ...any) js.Value {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return fn.Invoke(args...)
 }
 
 // goMemory returns the WebAssembly.Memory holding this Go program's heap.

@@ -16,3 +16,11 @@ func Available() bool { return false }
 func New() (cpu.Gemm, error) {
 	return nil, fmt.Errorf("%w: not a js/wasm build", ErrUnsupported)
 }
+
+// Backend is unavailable in a native build (see the js/wasm build).
+type Backend struct{ *cpu.Backend }
+
+// NewBackend fails in a native build.
+func NewBackend() (*Backend, error) {
+	return nil, fmt.Errorf("%w: not a js/wasm build", ErrUnsupported)
+}

@@ -85,6 +85,7 @@ type kernel struct {
 	bgl       js.Value
 	layout    js.Value
 	pipelines map[uint32]js.Value // by override bit mask
+	access    []rune              // 'w' or 'r' per bound view, in order
 }
 
 // groupKey identifies a bind group: the kernel and the views bound.
@@ -434,7 +435,8 @@ func (be *Backend) compile() error {
 		}
 		bgl := be.device.Call("createBindGroupLayout", map[string]any{"label": spec.entry, "entries": entries})
 		layout := be.device.Call("createPipelineLayout", map[string]any{"label": spec.entry, "bindGroupLayouts": []any{bgl}})
-		be.kernels[spec.entry] = &kernel{spec: spec, module: modules[spec.file], bgl: bgl, layout: layout, pipelines: map[uint32]js.Value{}}
+		access := []rune(strings.ReplaceAll(spec.binds, "-", ""))
+		be.kernels[spec.entry] = &kernel{spec: spec, module: modules[spec.file], bgl: bgl, layout: layout, pipelines: map[uint32]js.Value{}, access: access}
 	}
 	// Create the default variant of every kernel in parallel and wait:
 	// a kernel this adapter cannot build is a reason to fall back.
@@ -559,9 +561,10 @@ func (be *Backend) dispatch(name string, consts uint32, uni []uint32, gx, gy int
 		return
 	}
 	k := be.kernels[name]
-	if len(views) != strings.Count(k.spec.binds, "w")+strings.Count(k.spec.binds, "r") {
+	if len(views) != len(k.access) {
 		panic(fmt.Sprintf("webgpu: %s bound with %d views", name, len(views)))
 	}
+	be.checkUsage(k, views)
 	if be.uniUsed == uniformSlots {
 		be.Flush()
 	}
@@ -584,6 +587,18 @@ func (be *Backend) dispatch(name string, consts uint32, uni []uint32, gx, gy int
 		be.pass.Call("dispatchWorkgroups", gx, gy)
 	}
 	be.stats.Dispatches++
+}
+
+// checkUsage panics when a view bound read-only shares its GPUBuffer with
+// one bound read_write: WebGPU forbids the combination in a dispatch.
+func (be *Backend) checkUsage(k *kernel, views []view) {
+	for i, vi := range views {
+		for j, vj := range views {
+			if k.access[i] == 'w' && k.access[j] == 'r' && vi.g == vj.g {
+				panic(fmt.Sprintf("compute: webgpu: %s writes its view %d and reads its view %d from the same GPU buffer; use separate buffers", k.spec.entry, i+1, j+1))
+			}
+		}
+	}
 }
 
 func f32(x float32) uint32 { return math.Float32bits(x) }

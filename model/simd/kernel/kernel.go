@@ -70,6 +70,13 @@ func Module() *wasm.Module {
 	packA := packPanels(m, "pack_a", MR)
 	packB := packPanels(m, "pack_b", NR)
 	gemm(m, micro, merge, packA, packB)
+	rows := rowHelpers(m)
+	softmaxRows(m, rows)
+	gelu(m)
+	attention(m, rows)
+	layerNorm(m)
+	biasBackward(m)
+	adamW(m)
 	return m
 }
 
@@ -167,6 +174,11 @@ func mergeTile(m *wasm.Module) *wasm.Func {
 // panel q holds, for each p, the w values of rows q*w..q*w+w-1, rows past
 // count as zeros. The same code packs op(A) (w = MR, rows of A) and op(B)
 // (w = NR, columns of B) in either layout: only the strides differ.
+//
+// Full panels take a vector path: when the w values of a p are contiguous
+// (sr = 4) they are copied as w/4 vectors; when each row is contiguous
+// along p (sp = 4) blocks of 4 rows × 4 p are loaded and transposed in
+// registers. Partial panels go element by element.
 func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 	f := m.Func(fname, false)
 	dst, src := f.Param("dst", wasm.I32), f.Param("src", wasm.I32)
@@ -176,14 +188,29 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 	r, p := f.Local("r", wasm.I32), f.Local("p", wasm.I32)
 	s, d := f.Local("s", wasm.I32), f.Local("d", wasm.I32)
 	el, out := f.Local("el", wasm.I32), f.Local("out", wasm.I32)
+	var rowOff [NR]*wasm.Local // r*sr, for the transposing path
+	for i := 1; i < w; i++ {
+		rowOff[i] = f.Local(name("off", i), wasm.I32)
+		f.Do(rowOff[i].Set(mul(k32(i), sr.Get())))
+	}
+	row := func(i int) wasm.Code { // address of row i at the current p
+		if i == 0 {
+			return s.Get()
+		}
+		return add(s.Get(), rowOff[i].Get())
+	}
+	var v, t [4]*wasm.Local
+	for i := range v {
+		v[i], t[i] = f.Local(name("v", i), wasm.V128), f.Local(name("t", i), wasm.V128)
+	}
 
 	f.For(q0, k32(0), count.Get(), k32(w), func() {
 		f.Do(valid.Set(minS(k32(w), sub(count.Get(), q0.Get()))))
 		// panel q0/w starts at dst + q0*kc*4 and its rows at src + q0*sr
 		f.Do(d.Set(add(dst.Get(), mul(mul(q0.Get(), kc.Get()), k32(4)))))
 		f.Do(s.Set(add(src.Get(), mul(q0.Get(), sr.Get()))))
-		full := wasm.I32And(wasm.I32Eq(valid.Get(), k32(w)), wasm.I32Eq(sr.Get(), k32(4)))
-		f.If(full, func() {
+		full := wasm.I32Eq(valid.Get(), k32(w))
+		f.If(wasm.I32And(full, wasm.I32Eq(sr.Get(), k32(4))), func() {
 			// the w values of each p are contiguous: copy w/4 vectors
 			f.For(p, k32(0), kc.Get(), k32(1), func() {
 				for v := 0; v < w/4; v++ {
@@ -193,20 +220,48 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 				f.Do(s.Set(add(s.Get(), sp.Get())))
 			})
 		}, func() {
-			// one row at a time: contiguous along p when sp is 4
-			f.For(r, k32(0), k32(w), k32(1), func() {
-				f.Do(el.Set(add(s.Get(), mul(r.Get(), sr.Get()))))
-				f.Do(out.Set(add(d.Get(), mul(r.Get(), k32(4)))))
-				f.If(lt(r.Get(), valid.Get()), func() {
-					f.For(p, k32(0), kc.Get(), k32(1), func() {
-						f.Do(wasm.F32Store(out.Get(), 0, wasm.F32Load(el.Get(), 0)))
-						f.Do(el.Set(add(el.Get(), sp.Get())))
-						f.Do(out.Set(add(out.Get(), k32(4*w))))
-					})
-				}, func() {
-					f.For(p, k32(0), kc.Get(), k32(1), func() {
-						f.Do(wasm.F32Store(out.Get(), 0, wasm.F32Const(0)))
-						f.Do(out.Set(add(out.Get(), k32(4*w))))
+			f.If(wasm.I32And(full, wasm.I32Eq(sp.Get(), k32(4))), func() {
+				// rows contiguous along p: transpose 4×4 blocks
+				f.For(p, k32(0), sub(kc.Get(), k32(3)), k32(4), func() {
+					for g := 0; g < w/4; g++ {
+						for i := range v {
+							f.Do(v[i].Set(wasm.V128Load(row(4*g+i), 0)))
+						}
+						f.Do(t[0].Set(wasm.F32x4Shuffle(v[0].Get(), v[1].Get(), [4]byte{0, 4, 1, 5})), // a0 b0 a1 b1
+							t[1].Set(wasm.F32x4Shuffle(v[2].Get(), v[3].Get(), [4]byte{0, 4, 1, 5})), // c0 d0 c1 d1
+							t[2].Set(wasm.F32x4Shuffle(v[0].Get(), v[1].Get(), [4]byte{2, 6, 3, 7})), // a2 b2 a3 b3
+							t[3].Set(wasm.F32x4Shuffle(v[2].Get(), v[3].Get(), [4]byte{2, 6, 3, 7}))) // c2 d2 c3 d3
+						for i, lanes := range [][4]byte{{0, 1, 4, 5}, {2, 3, 6, 7}} {
+							f.Do(wasm.V128Store(d.Get(), uint32(4*w*i+16*g), wasm.F32x4Shuffle(t[0].Get(), t[1].Get(), lanes)),
+								wasm.V128Store(d.Get(), uint32(4*w*(i+2)+16*g), wasm.F32x4Shuffle(t[2].Get(), t[3].Get(), lanes)))
+						}
+					}
+					f.Do(d.Set(add(d.Get(), k32(16*w))))
+					f.Do(s.Set(add(s.Get(), k32(16))))
+				})
+				// the last kc%4 values of p, one at a time
+				f.While(lt(p.Get(), kc.Get()), func() {
+					for i := 0; i < w; i++ {
+						f.Do(wasm.F32Store(d.Get(), uint32(4*i), wasm.F32Load(row(i), 0)))
+					}
+					f.Do(d.Set(add(d.Get(), k32(4*w))), s.Set(add(s.Get(), k32(4))), p.Set(add(p.Get(), k32(1))))
+				})
+			}, func() {
+				// one row at a time, zeros past count
+				f.For(r, k32(0), k32(w), k32(1), func() {
+					f.Do(el.Set(add(s.Get(), mul(r.Get(), sr.Get()))))
+					f.Do(out.Set(add(d.Get(), mul(r.Get(), k32(4)))))
+					f.If(lt(r.Get(), valid.Get()), func() {
+						f.For(p, k32(0), kc.Get(), k32(1), func() {
+							f.Do(wasm.F32Store(out.Get(), 0, wasm.F32Load(el.Get(), 0)))
+							f.Do(el.Set(add(el.Get(), sp.Get())))
+							f.Do(out.Set(add(out.Get(), k32(4*w))))
+						})
+					}, func() {
+						f.For(p, k32(0), kc.Get(), k32(1), func() {
+							f.Do(wasm.F32Store(out.Get(), 0, wasm.F32Const(0)))
+							f.Do(out.Set(add(out.Get(), k32(4*w))))
+						})
 					})
 				})
 			})

@@ -287,8 +287,12 @@ func (f *Func) For(i *Local, from, to, step Code, body func()) {
 	}, nil)
 }
 
-// Return returns from the function with the values vals leave.
+// Return returns from the function with the values vals leave, one
+// value each.
 func (f *Func) Return(vals ...Code) {
+	if len(vals) != len(f.results) {
+		panic(fmt.Sprintf("wasm: %s: return of %d values, the function has %d results", f.name, len(vals), len(f.results)))
+	}
 	f.Do(vals...)
 	f.emit("return", 0x0f)
 }
@@ -514,6 +518,7 @@ func F32x4Mul(a, b Code) Code     { return simdop("f32x4.mul", 0xe6, a, b) }
 func F32x4Div(a, b Code) Code     { return simdop("f32x4.div", 0xe7, a, b) }
 func F32x4Min(a, b Code) Code     { return simdop("f32x4.min", 0xe8, a, b) }
 func F32x4Max(a, b Code) Code     { return simdop("f32x4.max", 0xe9, a, b) }
+func F32x4PMin(a, b Code) Code    { return simdop("f32x4.pmin", 0xea, a, b) }
 func F32x4PMax(a, b Code) Code    { return simdop("f32x4.pmax", 0xeb, a, b) }
 func F32x4Abs(a Code) Code        { return simdop("f32x4.abs", 0xe0, a) }
 func F32x4Neg(a Code) Code        { return simdop("f32x4.neg", 0xe1, a) }
