@@ -25,7 +25,6 @@ type GPT struct {
 	acts map[actKey]*activations
 	kv   map[int][]compute.Buffer // KV caches by batch size: per layer [B,maxT,3C]
 	cur  *activations             // of the last Forward
-	host []float32                // scratch for reads
 }
 
 // New allocates a model of config c on backend be with GPT-2's
@@ -93,6 +92,9 @@ func (m *GPT) ResetOptimizer() {
 // Step is the number of optimizer updates applied.
 func (m *GPT) Step() int { return m.step }
 
+// maxShapes bounds how many batch shapes keep their activations.
+const maxShapes = 12
+
 type actKey struct {
 	B, T  int
 	train bool // training form: gradient scratch, no KV cache
@@ -150,6 +152,12 @@ type layerActs struct {
 func (m *GPT) activationsFor(k actKey) *activations {
 	if a, ok := m.acts[k]; ok {
 		return a
+	}
+	if len(m.acts) >= maxShapes {
+		// Too many batch shapes: let the old ones go (the next use of a
+		// dropped shape allocates it again).
+		clear(m.acts)
+		m.cur = nil
 	}
 	c, be := m.Config, m.be
 	B, T, C, NH, V := k.B, k.T, c.NEmbd, c.NHead, c.VocabSize

@@ -104,3 +104,50 @@ func TestPresetSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateMatchesFullForward checks KV-cached greedy decoding against
+// recomputing the whole sequence with Forward at every step.
+func TestGenerateMatchesFullForward(t *testing.T) {
+	c := Config{VocabSize: 40, MaxSeqLen: 16, NLayer: 2, NHead: 2, NEmbd: 16}
+	m, err := New(c, cpu.New(nil), 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Params()
+	rng := rand.New(rand.NewPCG(2, 2))
+	for i := range p {
+		p[i] += float32(rng.NormFloat64() * 0.5)
+	}
+	m.SetParams(p)
+	prompt := []int32{1, 5, 7}
+	got, err := m.Generate(prompt, 2, SampleOptions{MaxTokens: 10}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := append([]int32(nil), prompt...)
+	for k := 0; k < 10; k++ {
+		b := &Batch{B: 1, T: len(seq), Tokens: seq, Targets: make([]int32, len(seq))}
+		if err := m.Forward(b); err != nil {
+			t.Fatal(err)
+		}
+		logits := make([]float32, c.VocabSize)
+		m.be.Read(logits, m.cur.logits.Slice((len(seq)-1)*c.VocabSize, c.VocabSize))
+		best := 0
+		for i, v := range logits {
+			if v > logits[best] {
+				best = i
+			}
+		}
+		seq = append(seq, int32(best))
+	}
+	for s := range got {
+		for k, tok := range got[s].Tokens {
+			if tok != seq[len(prompt)+k] {
+				t.Fatalf("sample %d token %d: cached %d, full forward %d", s, k, tok, seq[len(prompt)+k])
+			}
+		}
+		if len(got[s].Tokens) != 10 || got[s].Stopped {
+			t.Errorf("sample %d: %d tokens, stopped %v", s, len(got[s].Tokens), got[s].Stopped)
+		}
+	}
+}

@@ -58,21 +58,23 @@ func (m *GPT) Generate(prompt []int32, n int, opt SampleOptions, rng *rand.Rand)
 	V, P := c.VocabSize, len(prompt)
 	out := make([]Completion, n)
 	done := make([]bool, n)
-	ids := make([]int32, n*P)
+	// Prefill: all prompt positions at once, padded to a power of two so
+	// that prompts of many lengths share a few activation shapes. The
+	// padding comes after the prompt, so causal attention keeps it out of
+	// the prompt's logits, and its cache rows are overwritten by the
+	// tokens generated at those positions before anything reads them.
+	Pb := min(nextPow2(P), c.MaxSeqLen)
+	ids := make([]int32, n*Pb)
 	for b := 0; b < n; b++ {
-		copy(ids[b*P:], prompt)
+		copy(ids[b*Pb:], prompt)
 	}
-	// prefill: all prompt positions at once, keep the last row's logits
-	pre := m.activationsFor(actKey{B: n, T: P})
+	pre := m.activationsFor(actKey{B: n, T: Pb})
 	m.be.WriteIndex(pre.tokens, ids)
 	m.forward(pre, 0)
-	logits := growF(m.host, n*P*V)
-	m.be.Read(logits, pre.logits)
 	rows := make([]float32, n*V)
 	for b := 0; b < n; b++ {
-		copy(rows[b*V:(b+1)*V], logits[(b*P+P-1)*V:(b*P+P)*V])
+		m.be.Read(rows[b*V:(b+1)*V], pre.logits.Slice((b*Pb+P-1)*V, V))
 	}
-	m.host = logits
 	step := m.activationsFor(actKey{B: n, T: 1})
 	next := make([]int32, n)
 	scratch := make([]probIndex, V)
@@ -101,6 +103,14 @@ func (m *GPT) Generate(prompt []int32, n int, opt SampleOptions, rng *rand.Rand)
 		m.be.Read(rows, step.logits)
 	}
 	return out, nil
+}
+
+func nextPow2(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }
 
 type probIndex struct {

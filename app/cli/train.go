@@ -423,4 +423,3 @@ func (p *progress) done(mt train.Metrics, sample string) {
 		mt.Step, mt.Elapsed.Round(time.Millisecond), mt.Loss, mt.ValLoss,
 		float64(mt.Tokens)/mt.Elapsed.Seconds(), "The"+sample)
 }
-

@@ -43,7 +43,7 @@ func NewBackend() (*Backend, error) {
 	}
 	be := &Backend{Backend: cpu.New(k), k: k, f: map[string]js.Value{}}
 	for _, name := range []string{"softmax_rows", "scale_rows", "gelu_fwd", "gelu_bwd", "attn_fwd", "attn_bwd",
-		"ln_fwd", "ln_bwd", "bias_bwd", "adamw"} {
+		"ln_fwd", "ln_bwd", "add_bias", "bias_bwd", "adamw"} {
 		fn := k.exports.Get(name)
 		if fn.Type() != js.TypeFunction {
 			return nil, fmt.Errorf("%w: kernel module lacks %s", ErrUnsupported, name)
@@ -247,6 +247,20 @@ func (be *Backend) LayerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd comp
 	for _, s := range [][]float32{dx, dwt, dbs, d, x, wt, mu, rs} {
 		runtime.KeepAlive(s)
 	}
+}
+
+// MatMul implements compute.Backend: the kernel's gemm, then the bias
+// added in SIMD.
+func (be *Backend) MatMul(c, a, b, bias compute.Buffer, M, N, K int, transA, transB, accumulate bool) {
+	be.Backend.MatMul(c, a, b, nil, M, N, K, transA, transB, accumulate)
+	if bias == nil || M*N == 0 {
+		return
+	}
+	cs, bv := fl(c), fl(bias)
+	need("MatMul bias", len(bv), N)
+	be.k.call(be.f["add_bias"], addr(cs), addr(bv), M, N)
+	runtime.KeepAlive(cs)
+	runtime.KeepAlive(bv)
 }
 
 // BiasBackward implements compute.Backend.

@@ -176,6 +176,23 @@ func TestLayerNorm(t *testing.T) {
 	}
 }
 
+// TestMatMulBias: the bias is added to every row, for N a multiple of 4
+// and not, with and without accumulation.
+func TestMatMulBias(t *testing.T) {
+	be, rb := newTestBackend(t), ref()
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, s := range []struct{ M, N, K int }{{5, 12, 7}, {33, 9, 64}} {
+		for _, acc := range []bool{false, true} {
+			a, b, bias := randBuf(r, s.M*s.K, -1, 1), randBuf(r, s.K*s.N, -1, 1), randBuf(r, s.N, -1, 1)
+			c1 := randBuf(r, s.M*s.N, -1, 1)
+			c2 := clone(c1)
+			be.MatMul(c1, a, b, bias, s.M, s.N, s.K, false, false, acc)
+			rb.MatMul(c2, a, b, bias, s.M, s.N, s.K, false, false, acc)
+			near(t, fmt.Sprint("matmul+bias ", s, acc), c1, c2, 1e-5)
+		}
+	}
+}
+
 func TestBiasBackward(t *testing.T) {
 	be, rb := newTestBackend(t), ref()
 	r := rand.New(rand.NewPCG(5, 5))

@@ -347,9 +347,11 @@
         i32.mul
         i32.add
         local.set $s
+        i32.const 1
         local.get $valid
         i32.const 4
         i32.eq
+        i32.and
         local.get $sr
         i32.const 4
         i32.eq
@@ -385,9 +387,11 @@
             end
           end
         else
+          i32.const 1
           local.get $valid
           i32.const 4
           i32.eq
+          i32.and
           local.get $sp
           i32.const 4
           i32.eq
@@ -710,9 +714,11 @@
         i32.mul
         i32.add
         local.set $s
+        i32.const 1
         local.get $valid
         i32.const 8
         i32.eq
+        i32.and
         local.get $sr
         i32.const 4
         i32.eq
@@ -752,9 +758,11 @@
             end
           end
         else
+          i32.const 1
           local.get $valid
           i32.const 8
           i32.eq
+          i32.and
           local.get $sp
           i32.const 4
           i32.eq
@@ -3306,6 +3314,100 @@
         local.set $row
         local.get $row
         local.get $N
+        i32.lt_s
+        br_if $for_row
+      end
+    end
+  )
+  (func $add_bias (export "add_bias") (param $c i32) (param $bias i32) (param $M i32) (param $N i32)
+    (local $row i32)
+    (local $j i32)
+    (local $nb i32)
+    (local $nb4 i32)
+    local.get $N
+    i32.const 4
+    i32.mul
+    local.set $nb
+    local.get $N
+    i32.const -4
+    i32.and
+    i32.const 4
+    i32.mul
+    local.set $nb4
+    i32.const 0
+    local.set $row
+    local.get $row
+    local.get $M
+    i32.lt_s
+    if
+      loop $for_row
+        i32.const 0
+        local.set $j
+        local.get $j
+        local.get $nb4
+        i32.lt_s
+        if
+          loop $for_j
+            local.get $c
+            local.get $j
+            i32.add
+            local.get $c
+            local.get $j
+            i32.add
+            v128.load offset=0
+            local.get $bias
+            local.get $j
+            i32.add
+            v128.load offset=0
+            f32x4.add
+            v128.store offset=0
+            local.get $j
+            i32.const 16
+            i32.add
+            local.set $j
+            local.get $j
+            local.get $nb4
+            i32.lt_s
+            br_if $for_j
+          end
+        end
+        block $while_end
+          loop $while
+            local.get $j
+            local.get $nb
+            i32.lt_s
+            i32.eqz
+            br_if $while_end
+            local.get $c
+            local.get $j
+            i32.add
+            local.get $c
+            local.get $j
+            i32.add
+            f32.load offset=0
+            local.get $bias
+            local.get $j
+            i32.add
+            f32.load offset=0
+            f32.add
+            f32.store offset=0
+            local.get $j
+            i32.const 4
+            i32.add
+            local.set $j
+            br $while
+          end
+        end
+        local.get $c
+        local.get $nb
+        i32.add
+        local.set $c
+        local.get $row
+        i32.const 1
+        i32.add
+        local.set $row
+        local.get $row
+        local.get $M
         i32.lt_s
         br_if $for_row
       end

@@ -48,6 +48,15 @@ const (
 	Tile  = MR * NR
 )
 
+// Blocking parameterises the matrix multiply's generator: the micro-tile
+// MR×NR (NR a multiple of 4) and the packed block sizes. The shipped
+// module uses DefaultBlocking, whose sizes are the constants above; other
+// blockings exist to measure alternatives.
+type Blocking struct{ MR, NR, KC, MC, NC int }
+
+// DefaultBlocking is the blocking of Module.
+var DefaultBlocking = Blocking{MR: MR, NR: NR, KC: KC, MC: MC, NC: NC}
+
 // Flags of the gemm export's first argument.
 const (
 	TransA = 1 // a is stored [K,M]
@@ -62,19 +71,24 @@ const (
 // k >= 1, with ap, bp and tile the addresses of PackA, PackB and Tile
 // floats of scratch. All addresses are byte offsets into the imported
 // memory; matrices are packed row-major float32.
-func Module() *wasm.Module {
+func Module() *wasm.Module { return ModuleWith(DefaultBlocking) }
+
+// ModuleWith returns the kernel module with the matrix multiply blocked
+// as bl; its scratch sizes are bl.MC*bl.KC, bl.KC*bl.NC and bl.MR*bl.NR.
+func ModuleWith(bl Blocking) *wasm.Module {
 	m := new(wasm.Module)
 	m.ImportMemory("go", "mem", 1)
-	micro := microKernel(m)
-	merge := mergeTile(m)
-	packA := packPanels(m, "pack_a", MR)
-	packB := packPanels(m, "pack_b", NR)
-	gemm(m, micro, merge, packA, packB)
+	micro := microKernel(m, bl)
+	merge := mergeTile(m, bl)
+	packA := packPanels(m, "pack_a", bl.MR)
+	packB := packPanels(m, "pack_b", bl.NR)
+	gemm(m, bl, micro, merge, packA, packB)
 	rows := rowHelpers(m)
 	softmaxRows(m, rows)
 	gelu(m)
 	attention(m, rows)
 	layerNorm(m)
+	addBias(m)
 	biasBackward(m)
 	adamW(m)
 	return m
@@ -98,17 +112,19 @@ func k32(v int) wasm.Code { return wasm.I32Const(int32(v)) }
 //
 // pa and pb are packed panels, c a byte address, ldc the byte stride of
 // c's rows, kc >= 1.
-func microKernel(m *wasm.Module) *wasm.Func {
+func microKernel(m *wasm.Module, bl Blocking) *wasm.Func {
+	MR, NR := bl.MR, bl.NR
 	f := m.Func("micro", false)
 	kc, pa, pb := f.Param("kc", wasm.I32), f.Param("pa", wasm.I32), f.Param("pb", wasm.I32)
 	c, ldc, acc := f.Param("c", wasm.I32), f.Param("ldc", wasm.I32), f.Param("acc", wasm.I32)
-	var cv [MR][NR / 4]*wasm.Local // the C tile, in registers
+	cv := make([][]*wasm.Local, MR) // the C tile, in registers
 	for r := range cv {
+		cv[r] = make([]*wasm.Local, NR/4)
 		for j := range cv[r] {
 			cv[r][j] = f.Local(name("c", r, j), wasm.V128)
 		}
 	}
-	var bv [NR / 4]*wasm.Local
+	bv := make([]*wasm.Local, NR/4)
 	for j := range bv {
 		bv[j] = f.Local(name("b", j), wasm.V128)
 	}
@@ -152,7 +168,8 @@ func microKernel(m *wasm.Module) *wasm.Func {
 
 // mergeTile: merge(tile, c, ldc, rows, cols, acc) adds (or, without acc,
 // copies) the top-left rows×cols of an MR×NR tile into c.
-func mergeTile(m *wasm.Module) *wasm.Func {
+func mergeTile(m *wasm.Module, bl Blocking) *wasm.Func {
+	NR := bl.NR
 	f := m.Func("merge", false)
 	tile, c, ldc := f.Param("tile", wasm.I32), f.Param("c", wasm.I32), f.Param("ldc", wasm.I32)
 	rows, cols, acc := f.Param("rows", wasm.I32), f.Param("cols", wasm.I32), f.Param("acc", wasm.I32)
@@ -188,7 +205,7 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 	r, p := f.Local("r", wasm.I32), f.Local("p", wasm.I32)
 	s, d := f.Local("s", wasm.I32), f.Local("d", wasm.I32)
 	el, out := f.Local("el", wasm.I32), f.Local("out", wasm.I32)
-	var rowOff [NR]*wasm.Local // r*sr, for the transposing path
+	rowOff := make([]*wasm.Local, w) // r*sr, for the transposing path
 	for i := 1; i < w; i++ {
 		rowOff[i] = f.Local(name("off", i), wasm.I32)
 		f.Do(rowOff[i].Set(mul(k32(i), sr.Get())))
@@ -210,7 +227,11 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 		f.Do(d.Set(add(dst.Get(), mul(mul(q0.Get(), kc.Get()), k32(4)))))
 		f.Do(s.Set(add(src.Get(), mul(q0.Get(), sr.Get()))))
 		full := wasm.I32Eq(valid.Get(), k32(w))
-		f.If(wasm.I32And(full, wasm.I32Eq(sr.Get(), k32(4))), func() {
+		vec := k32(0) // the vector paths need whole vectors per p
+		if w%4 == 0 {
+			vec = k32(1)
+		}
+		f.If(wasm.I32And(wasm.I32And(vec, full), wasm.I32Eq(sr.Get(), k32(4))), func() {
 			// the w values of each p are contiguous: copy w/4 vectors
 			f.For(p, k32(0), kc.Get(), k32(1), func() {
 				for v := 0; v < w/4; v++ {
@@ -220,7 +241,7 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 				f.Do(s.Set(add(s.Get(), sp.Get())))
 			})
 		}, func() {
-			f.If(wasm.I32And(full, wasm.I32Eq(sp.Get(), k32(4))), func() {
+			f.If(wasm.I32And(wasm.I32And(vec, full), wasm.I32Eq(sp.Get(), k32(4))), func() {
 				// rows contiguous along p: transpose 4×4 blocks
 				f.For(p, k32(0), sub(kc.Get(), k32(3)), k32(4), func() {
 					for g := 0; g < w/4; g++ {
@@ -271,7 +292,8 @@ func packPanels(m *wasm.Module, fname string, w int) *wasm.Func {
 }
 
 // gemm is the exported driver: the loop nest of the package doc.
-func gemm(m *wasm.Module, micro, merge, packA, packB *wasm.Func) {
+func gemm(m *wasm.Module, bl Blocking, micro, merge, packA, packB *wasm.Func) {
+	MR, NR, KC, MC, NC := bl.MR, bl.NR, bl.KC, bl.MC, bl.NC
 	f := m.Func("gemm", true)
 	flags := f.Param("flags", wasm.I32)
 	M, N, K := f.Param("m", wasm.I32), f.Param("n", wasm.I32), f.Param("k", wasm.I32)

@@ -26,6 +26,7 @@ import (
 //	    multiple of 4; drow is T floats of scratch
 //	ln_fwd(out, mean, rstd, inp, w, b, N, C)            C % 4 == 0
 //	ln_bwd(dinp, dw, db, dout, inp, w, mean, rstd, N, C) C % 4 == 0
+//	add_bias(c, bias, M, N)              c[i,:] += bias
 //	bias_bwd(db, dout, N, C)             db += column sums, C % 4 == 0
 //	adamw(p, g, m, v, n, gscale, lr, b1, b2, eps, wd, bc1, bc2), n % 4 == 0
 
@@ -441,6 +442,27 @@ func layerNorm(m *wasm.Module) {
 		})
 		f.Do(mean.Set(add(mean.Get(), k32(4))), rstd.Set(add(rstd.Get(), k32(4))),
 			inp.Set(add(inp.Get(), cb.Get())), dout.Set(add(dout.Get(), cb.Get())), dinp.Set(add(dinp.Get(), cb.Get())))
+	})
+}
+
+// addBias: add_bias(c, bias, M, N) adds bias [N] to every row of c [M,N],
+// the bias of a linear layer after its matmul.
+func addBias(m *wasm.Module) {
+	f := m.Func("add_bias", true)
+	c, bias, M, N := f.Param("c", i32), f.Param("bias", i32), f.Param("M", i32), f.Param("N", i32)
+	row, j, nb, nb4 := f.Local("row", i32), f.Local("j", i32), f.Local("nb", i32), f.Local("nb4", i32)
+	f.Do(nb.Set(mul(N.Get(), k32(4))), nb4.Set(mul(wasm.I32And(N.Get(), k32(^3)), k32(4))))
+	f.For(row, k32(0), M.Get(), k32(1), func() {
+		f.For(j, k32(0), nb4.Get(), k32(16), func() {
+			f.Do(wasm.V128Store(add(c.Get(), j.Get()), 0,
+				vadd(wasm.V128Load(add(c.Get(), j.Get()), 0), wasm.V128Load(add(bias.Get(), j.Get()), 0))))
+		})
+		f.While(lt(j.Get(), nb.Get()), func() {
+			f.Do(wasm.F32Store(add(c.Get(), j.Get()), 0,
+				wasm.F32Add(wasm.F32Load(add(c.Get(), j.Get()), 0), wasm.F32Load(add(bias.Get(), j.Get()), 0))),
+				j.Set(add(j.Get(), k32(4))))
+		})
+		f.Do(c.Set(add(c.Get(), nb.Get())))
 	})
 }
 

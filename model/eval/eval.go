@@ -1,0 +1,301 @@
+// Package eval is the evaluation harness every stage is judged by, and the
+// report card that shows its results: one row per checkpoint or stage, one
+// column per metric.
+//
+// The metrics follow the stage table of DESIGN.md:
+//
+//   - general: next-token loss and bits per byte on held-out pre-training
+//     text, and the loss per source (encyclopedia, forum, spam, ...);
+//   - domain: next-token loss on held-out mid-training text (Go code and
+//     the organisation's knowledge base);
+//   - QA: exact match on questions about facts that appeared only in
+//     pre-training text, only in mid-training text, or nowhere (for those,
+//     the share of "I don't know" replies is reported too);
+//   - math: accuracy of the \boxed{} answer to held-out word problems, and
+//     format compliance (the reply is boxed and terminated);
+//   - preference: the share of held-out pairs where the model gives the
+//     chosen reply a higher log-probability than the rejected one.
+//
+// QA and math are asked in the chat template (package chat) and answered
+// by greedy decoding, so a base model that was never taught the format
+// scores near zero there: the report card shows post-training eliciting
+// what pre- and mid-training put in.
+package eval
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"tinystages/datasets/evalsets"
+	"tinystages/datasets/posttrain"
+	"tinystages/datasets/record"
+	"tinystages/datasets/world"
+	"tinystages/model"
+	"tinystages/model/chat"
+	"tinystages/model/tokenizer"
+	"tinystages/model/train"
+)
+
+// Data is the raw material of a Suite, as loaded from the shipped
+// datasets (see Files).
+type Data struct {
+	General  []train.Doc // held-out pre-training documents
+	Domain   []train.Doc // held-out mid-training documents (code, knowledge base)
+	QA       []record.QA // questions with Seen = pretrain, midtrain or never
+	Math     []record.MathProblem
+	Prefs    []record.Preference
+	SourceOf map[string]string // optional: display names of domain sources
+}
+
+// Limits bound the work of an evaluation (0 means all).
+type Limits struct {
+	WindowsPerSource int // validation windows per source (default 8)
+	QA               int // questions per placement
+	Math             int
+	Prefs            int
+	MaxReply         int // tokens a QA reply may take (default 16)
+	MaxMathReply     int // tokens a math reply may take (default 40)
+}
+
+// Suite is a prepared evaluation for one tokenizer and context length.
+type Suite struct {
+	tok     *tokenizer.Tokenizer
+	limits  Limits
+	general *train.ValSet
+	domain  *train.ValSet
+	qa      map[string][]record.QA // by Seen
+	math    []record.MathProblem
+	prefs   []record.Preference
+}
+
+// NewSuite tokenizes data for models with context T.
+func NewSuite(tok *tokenizer.Tokenizer, T int, data Data, lim Limits) *Suite {
+	if lim.WindowsPerSource == 0 {
+		lim.WindowsPerSource = 8
+	}
+	if lim.MaxReply == 0 {
+		lim.MaxReply = 16
+	}
+	if lim.MaxMathReply == 0 {
+		lim.MaxMathReply = 40
+	}
+	s := &Suite{tok: tok, limits: lim, qa: map[string][]record.QA{}}
+	if len(data.General) > 0 {
+		s.general = train.NewValSet(train.Tokenize(tok, data.General, nil), T, lim.WindowsPerSource)
+	}
+	if len(data.Domain) > 0 {
+		s.domain = train.NewValSet(train.Tokenize(tok, data.Domain, nil), T, lim.WindowsPerSource)
+	}
+	for _, q := range data.QA {
+		if lim.QA == 0 || len(s.qa[q.Seen]) < lim.QA {
+			s.qa[q.Seen] = append(s.qa[q.Seen], q)
+		}
+	}
+	s.math = head(data.Math, lim.Math)
+	s.prefs = head(data.Prefs, lim.Prefs)
+	return s
+}
+
+func head[T any](x []T, n int) []T {
+	if n > 0 && len(x) > n {
+		return x[:n]
+	}
+	return x
+}
+
+// Row is one line of the report card. Metrics that were not measured are
+// NaN.
+type Row struct {
+	Name         string             `json:"name"`
+	GeneralLoss  float64            `json:"general_loss"`
+	GeneralBPB   float64            `json:"general_bits_per_byte"`
+	PerSource    map[string]float64 `json:"per_source_loss,omitempty"`
+	DomainLoss   float64            `json:"domain_loss"`
+	QAPretrain   float64            `json:"qa_pretrain_only"`
+	QAMidtrain   float64            `json:"qa_midtrain_only"`
+	QANever      float64            `json:"qa_never_seen"`
+	QANeverIDK   float64            `json:"qa_never_seen_idk"`
+	MathAccuracy float64            `json:"math_accuracy"`
+	Format       float64            `json:"format_compliance"`
+	PrefAccuracy float64            `json:"preference_accuracy"`
+	Seconds      float64            `json:"seconds"`
+}
+
+// Progress reports evaluation progress: a phase name and done of total.
+type Progress func(phase string, done, total int)
+
+// Evaluate measures m on every part of the suite that has data.
+func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	start := time.Now()
+	nan := math.NaN()
+	r := Row{Name: name, GeneralLoss: nan, GeneralBPB: nan, DomainLoss: nan, QAPretrain: nan, QAMidtrain: nan,
+		QANever: nan, QANeverIDK: nan, MathAccuracy: nan, Format: nan, PrefAccuracy: nan}
+	const B = 8
+	if s.general != nil {
+		progress("general loss", 0, 1)
+		loss, by, err := s.general.Loss(m, B)
+		if err != nil {
+			return r, err
+		}
+		r.GeneralLoss, r.PerSource = loss, by
+		r.GeneralBPB = BitsPerByte(loss, s.general)
+	}
+	if s.domain != nil {
+		progress("domain loss", 0, 1)
+		loss, _, err := s.domain.Loss(m, B)
+		if err != nil {
+			return r, err
+		}
+		r.DomainLoss = loss
+	}
+	for _, seen := range []string{record.SeenPretrain, record.SeenMidtrain, record.SeenNever} {
+		items := s.qa[seen]
+		if len(items) == 0 {
+			continue
+		}
+		replies := make([]string, len(items))
+		for i, q := range items {
+			progress("QA ("+seen+")", i, len(items))
+			reply, _, err := s.Answer(m, q.Question, s.limits.MaxReply)
+			if err != nil {
+				return r, err
+			}
+			replies[i] = reply
+		}
+		sc := evalsets.ScoreQA(items, replies)
+		switch seen {
+		case record.SeenPretrain:
+			r.QAPretrain = sc.Accuracy()
+		case record.SeenMidtrain:
+			r.QAMidtrain = sc.Accuracy()
+		case record.SeenNever:
+			r.QANever = sc.Accuracy()
+			r.QANeverIDK = float64(sc.Declined) / float64(sc.Asked)
+		}
+	}
+	if len(s.math) > 0 {
+		correct, formatted := 0, 0
+		for i, p := range s.math {
+			progress("math", i, len(s.math))
+			reply, done, err := s.Answer(m, p.Prompt, s.limits.MaxMathReply)
+			if err != nil {
+				return r, err
+			}
+			g := posttrain.Check(reply, p.Answer, done)
+			if g.Correct {
+				correct++
+			}
+			if g.Formatted {
+				formatted++
+			}
+		}
+		r.MathAccuracy = float64(correct) / float64(len(s.math))
+		r.Format = float64(formatted) / float64(len(s.math))
+	}
+	if len(s.prefs) > 0 {
+		right := 0
+		for i, p := range s.prefs {
+			progress("preferences", i, len(s.prefs))
+			lc, lr, err := s.PairLogProbs(m, p)
+			if err != nil {
+				return r, err
+			}
+			if lc > lr {
+				right++
+			}
+		}
+		r.PrefAccuracy = float64(right) / float64(len(s.prefs))
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// BitsPerByte converts a mean next-token loss in nats over v's windows to
+// bits per byte of the text they cover.
+func BitsPerByte(loss float64, v *train.ValSet) float64 {
+	if v.Bytes == 0 || len(v.Windows) == 0 {
+		return math.NaN()
+	}
+	tokens := len(v.Windows) * (len(v.Windows[0]) - 1)
+	return loss * float64(tokens) / float64(v.Bytes) / math.Ln2
+}
+
+// Answer asks m question as a user turn and decodes its greedy reply (up
+// to maxTokens), reporting whether the reply ended with <|end|>.
+func (s *Suite) Answer(m *model.GPT, question string, maxTokens int) (string, bool, error) {
+	prompt := chat.UserPrompt(s.tok, question)
+	if len(prompt) >= m.Config.MaxSeqLen {
+		return "", false, fmt.Errorf("eval: question of %d tokens does not fit the context of %d", len(prompt), m.Config.MaxSeqLen)
+	}
+	out, err := m.Generate(prompt, 1, model.SampleOptions{MaxTokens: maxTokens, Stop: []int32{tokenizer.End}}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return "", false, err
+	}
+	text, done := chat.Reply(s.tok, out[0].Tokens)
+	return text, done, nil
+}
+
+// PairLogProbs returns the log-probabilities m gives the chosen and the
+// rejected reply of p (each summed over the reply's tokens and its
+// <|end|>), in the chat template. Replies are cut to the context.
+func (s *Suite) PairLogProbs(m *model.GPT, p record.Preference) (chosen, rejected float64, err error) {
+	T := m.Config.MaxSeqLen
+	var rows [2][]int32
+	var masks [2][]float32
+	for i, reply := range []string{p.Chosen, p.Rejected} {
+		toks, mask, err := chat.Render(s.tok, []chat.Message{{Role: chat.RoleUser, Content: p.Prompt}, {Role: chat.RoleAssistant, Content: reply}})
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(toks) > T+1 {
+			toks, mask = toks[:T+1], mask[:T+1]
+		}
+		rows[i], masks[i] = toks, mask
+	}
+	b := SequenceBatch(rows[:], masks[:], T)
+	if err := m.Forward(b); err != nil {
+		return 0, 0, err
+	}
+	losses := make([]float32, b.B*b.T)
+	m.TokenLosses(losses)
+	var lp [2]float64
+	for i := range lp {
+		for t := 0; t < b.T; t++ {
+			lp[i] -= float64(losses[i*b.T+t]) * float64(b.Weights[i*b.T+t])
+		}
+	}
+	return lp[0], lp[1], nil
+}
+
+// SequenceBatch packs token sequences (each at most T+1 long) into one
+// batch of width T padded with <|pad|>: inputs are a sequence's tokens,
+// targets the next tokens, and the weight of the target at position t is
+// mask[t+1] (the mask of the token being predicted). Padding has no
+// target. The width is always T, so batches of any lengths share one
+// activation shape.
+func SequenceBatch(seqs [][]int32, masks [][]float32, T int) *model.Batch {
+	B, width := len(seqs), T
+	b := &model.Batch{B: B, T: width, Tokens: make([]int32, B*width), Targets: make([]int32, B*width), Weights: make([]float32, B*width)}
+	for i, s := range seqs {
+		for t := 0; t < width; t++ {
+			k := i*width + t
+			b.Tokens[k], b.Targets[k] = tokenizer.Pad, -1
+			if t < len(s) {
+				b.Tokens[k] = s[t]
+			}
+			if t+1 < len(s) {
+				b.Targets[k] = s[t+1]
+				b.Weights[k] = masks[i][t+1]
+			}
+		}
+	}
+	return b
+}
+
+// Match is re-exported for callers that score replies themselves.
+var Match = world.Match

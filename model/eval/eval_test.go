@@ -1,0 +1,113 @@
+package eval
+
+import (
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tinystages/datasets/record"
+	"tinystages/model"
+	"tinystages/model/cpu"
+	"tinystages/model/tokenizer"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func sampleCard() *Card {
+	nan := math.NaN()
+	return &Card{Rows: []Row{
+		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55},
+		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan},
+	}}
+}
+
+func TestCardGolden(t *testing.T) {
+	c := sampleCard()
+	golden(t, "card.md", c.Markdown())
+	golden(t, "card.csv", c.CSV())
+}
+
+func TestRowJSONNull(t *testing.T) {
+	b, err := json.Marshal(sampleCard().Rows[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m["preference_accuracy"]; !ok || v != nil {
+		t.Errorf("unmeasured metric encoded as %v, want null", v)
+	}
+	if m["qa_pretrain_only"] != 0.4516 {
+		t.Errorf("qa_pretrain_only = %v", m["qa_pretrain_only"])
+	}
+}
+
+func TestSequenceBatch(t *testing.T) {
+	seqs := [][]int32{{0, 5, 6, 7}, {0, 9}}
+	masks := [][]float32{{0, 0, 1, 1}, {0, 1}}
+	b := SequenceBatch(seqs, masks, 4)
+	if b.B != 2 || b.T != 4 {
+		t.Fatalf("shape %dx%d", b.B, b.T)
+	}
+	wantTargets := []int32{5, 6, 7, -1, 9, -1, -1, -1}
+	wantWeights := []float32{0, 1, 1, 0, 1, 0, 0, 0}
+	for i := range wantTargets {
+		if b.Targets[i] != wantTargets[i] || b.Weights[i] != wantWeights[i] {
+			t.Errorf("position %d: target %d weight %v, want %d %v", i, b.Targets[i], b.Weights[i], wantTargets[i], wantWeights[i])
+		}
+	}
+	if b.Tokens[5] != 9 || b.Tokens[6] != tokenizer.Pad {
+		t.Errorf("tokens %v, want padding after the sequence", b.Tokens[4:])
+	}
+}
+
+// TestPairLogProbs checks the preference scoring against a direct sum of
+// per-token log-probabilities computed one sequence at a time.
+func TestPairLogProbs(t *testing.T) {
+	tok, err := tokenizer.Train([][]byte{[]byte(strings.Repeat("where is the mill? by the river. ", 20))}, 300, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.Config{VocabSize: tok.VocabSize(), MaxSeqLen: 32, NLayer: 1, NHead: 2, NEmbd: 16}
+	m, err := model.New(c, cpu.New(nil), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSuite(tok, c.MaxSeqLen, Data{}, Limits{})
+	p := record.Preference{Prompt: "where is the mill?", Chosen: "by the river.", Rejected: "the mill is by the river, by the river."}
+	lc, lr, err := s.PairLogProbs(m, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(lc < 0 && lr < 0) || lc == lr {
+		t.Fatalf("log-probs %v, %v", lc, lr)
+	}
+	// the rejected reply is longer, so at initialisation (near-uniform
+	// predictions) it is less likely: about -ln(V) per extra token
+	if !(lr < lc) {
+		t.Errorf("longer reply more likely at initialisation: %v vs %v", lr, lc)
+	}
+}
