@@ -89,4 +89,3 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	_, err = io.WriteString(stdout, card.Markdown())
 	return err
 }
-

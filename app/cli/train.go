@@ -15,6 +15,7 @@ import (
 
 	"tinystages/datasets/load"
 	"tinystages/model"
+	"tinystages/model/chat"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
 	"tinystages/model/tokenizer"
@@ -34,6 +35,8 @@ type trainFlags struct {
 	tokenizer string
 	jsonOut   bool
 	backend   string
+	replay    float64
+	synthetic float64
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,6 +58,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
 	fs.StringVar(&f.backend, "backend", "cpu", "compute backend (natively: cpu)")
+	fs.Float64Var(&f.replay, "replay", 0.25, "mid-training: share of batch rows replayed from pre-training data")
+	fs.Float64Var(&f.synthetic, "synthetic", 0.25, "mid-training: share of batch rows of structure-derived synthetic data (0: off)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -75,28 +80,102 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	if s.Stage != train.StagePretrain {
-		return fmt.Errorf("%w: -stage %s is not implemented yet (pretrain is)", ErrUsage, s.Stage)
-	}
-	return pretrain(ctx, f, p, stdout, stderr)
+	return trainStage(ctx, f, p, stdout, stderr)
 }
 
-func pretrain(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr io.Writer) error {
+// stageData is what a stage trains on: its producer of batches and its
+// validation measurement.
+type stageData struct {
+	producer train.Producer
+	val      train.Validator
+	about    string // for the log
+}
+
+// dataFor builds the producer and validator of f's stage for tok and
+// context T.
+func dataFor(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
+	s := f.settings
+	switch s.Stage {
+	case train.StagePretrain:
+		trainDocs, evalDocs, err := pretrainDocs(f)
+		if err != nil {
+			return stageData{}, err
+		}
+		trainDocs = train.FilterQuality(trainDocs, s.MinQuality)
+		if len(trainDocs) == 0 {
+			return stageData{}, fmt.Errorf("train: no document has quality >= %v: lower -min-quality", s.MinQuality)
+		}
+		log.phase("tokenizing %d training and %d evaluation documents", len(trainDocs), len(evalDocs))
+		trainC := train.Tokenize(tok, trainDocs, nil)
+		prod, err := train.NewNextToken(trainC, T)
+		if err != nil {
+			return stageData{}, err
+		}
+		val := train.NewValSet(train.Tokenize(tok, evalDocs, nil), T, 8)
+		return stageData{prod, val, fmt.Sprintf("%d training tokens", len(trainC.Tokens))}, nil
+	case train.StageMidtrain:
+		return midtrainData(f, tok, T, log)
+	case train.StageSFT:
+		trainConvs, _, err := readConversations(f, "sft.train.jsonl")
+		if err != nil {
+			return stageData{}, err
+		}
+		evalConvs, evalKinds, err := readConversations(f, "sft.eval.jsonl")
+		if err != nil {
+			return stageData{}, err
+		}
+		prod, err := train.NewSFT(tok, trainConvs, T)
+		if err != nil {
+			return stageData{}, err
+		}
+		val, err := train.NewMaskedValSet(tok, evalConvs, evalKinds, T)
+		if err != nil {
+			return stageData{}, err
+		}
+		about := fmt.Sprintf("%d conversations", prod.Len())
+		if prod.Skipped > 0 {
+			about += fmt.Sprintf(" (%d longer than the context left out)", prod.Skipped)
+		}
+		return stageData{prod, val, about}, nil
+	}
+	return stageData{}, fmt.Errorf("%w: -stage %s is not implemented yet", ErrUsage, s.Stage)
+}
+
+// readConversations reads an SFT file: -data for the training file, or the
+// shipped one called name.
+func readConversations(f trainFlags, name string) ([][]chat.Message, []string, error) {
+	path := filepath.Join(f.datasets, name)
+	if f.data != "" && strings.Contains(name, ".train.") {
+		path = f.data
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
+	}
+	recs, err := load.Examples(filepath.Base(path), data)
+	if err != nil {
+		return nil, nil, err
+	}
+	convs := make([][]chat.Message, len(recs))
+	kinds := make([]string, len(recs))
+	for i, r := range recs {
+		for _, m := range r.Messages {
+			convs[i] = append(convs[i], chat.Message{Role: m.Role, Content: m.Content})
+		}
+		kinds[i] = r.Kind
+	}
+	return convs, kinds, nil
+}
+
+func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr io.Writer) error {
 	s := f.settings
 	log := newProgress(stderr, f.jsonOut)
-	trainDocs, evalDocs, err := pretrainDocs(f)
-	if err != nil {
-		return err
-	}
-	trainDocs = train.FilterQuality(trainDocs, s.MinQuality)
-	if len(trainDocs) == 0 {
-		return fmt.Errorf("train: no document has quality >= %v: lower -min-quality", s.MinQuality)
-	}
 	be := cpu.New(nil)
 	var m *model.GPT
 	var tok *tokenizer.Tokenizer
 	parent := ""
-	if f.init != "" {
+	switch {
+	case f.init != "":
 		ck, err := loadCheckpoint(f.init)
 		if err != nil {
 			return err
@@ -105,7 +184,14 @@ func pretrain(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr 
 			return err
 		}
 		tok, parent = ck.Tokenizer, f.init
-	} else {
+		p.Name = ck.Info.Preset
+	case s.Stage != train.StagePretrain:
+		return fmt.Errorf("%w: -stage %s starts from a trained model: pass -init <checkpoint.safetensors> (make checkpoints writes web/checkpoints/base.safetensors)", ErrUsage, s.Stage)
+	default:
+		trainDocs, _, err := pretrainDocs(f)
+		if err != nil {
+			return err
+		}
 		if tok, err = tokenizerFor(f, trainDocs, log); err != nil {
 			return err
 		}
@@ -115,21 +201,17 @@ func pretrain(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr 
 			return err
 		}
 	}
-	log.phase("tokenizing %d training and %d evaluation documents", len(trainDocs), len(evalDocs))
-	trainC := train.Tokenize(tok, trainDocs, nil)
-	evalC := train.Tokenize(tok, evalDocs, nil)
 	T := m.Config.MaxSeqLen
-	prod, err := train.NewNextToken(trainC, T)
+	data, err := dataFor(f, tok, T, log)
 	if err != nil {
 		return err
 	}
-	val := train.NewValSet(evalC, T, 8)
-	run, err := train.NewRun(s, m, tok, prod, val)
+	run, err := train.NewRun(s, m, tok, data.producer, data.val)
 	if err != nil {
 		return err
 	}
-	log.phase("training %s (%d parameters) on %s: %d steps of %d×%d tokens, %d training tokens",
-		p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, len(trainC.Tokens))
+	log.phase("%s: %s (%d parameters) on %s, %d steps of %d×%d tokens, %s",
+		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.about)
 	var last train.Metrics
 	for !run.Done() {
 		if err := ctx.Err(); err != nil {
@@ -154,7 +236,7 @@ func pretrain(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr 
 	log.done(last, sample)
 	if f.out != "" {
 		info := checkpoint.Info{Name: strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out)),
-			Stage: s.Stage, Preset: s.Preset, Steps: s.Steps, Seed: s.Seed, Parent: parent,
+			Stage: s.Stage, Preset: p.Name, Steps: s.Steps, Seed: s.Seed, Parent: parent,
 			Metrics: map[string]string{"val_loss": fmt.Sprintf("%.4f", last.ValLoss)}}
 		if err := saveCheckpoint(f.out, m, tok, info); err != nil {
 			return err
@@ -422,4 +504,84 @@ func (p *progress) done(mt train.Metrics, sample string) {
 	fmt.Fprintf(p.w, "done: %d steps in %s, loss %.3f, val loss %.3f, %.0f tokens/s\nsample: %q\n",
 		mt.Step, mt.Elapsed.Round(time.Millisecond), mt.Loss, mt.ValLoss,
 		float64(mt.Tokens)/mt.Elapsed.Seconds(), "The"+sample)
+}
+
+// midtrainData is the mid-training mixture: the domain corpus (Go code and
+// the knowledge base), structure-derived synthetic data and replayed
+// pre-training text, with shares from -synthetic and -replay; validation on
+// held-out domain and general text.
+func midtrainData(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
+	if f.replay < 0 || f.synthetic < 0 || f.replay+f.synthetic >= 1 {
+		return stageData{}, fmt.Errorf("%w: -replay %v and -synthetic %v must be >= 0 and sum to less than 1 (the rest is domain text)", ErrUsage, f.replay, f.synthetic)
+	}
+	read := func(name string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(f.datasets, name))
+		if err != nil {
+			return nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
+		}
+		return b, nil
+	}
+	domain := func(split string) ([]train.Doc, error) {
+		var docs []train.Doc
+		b, err := read("code." + split + ".jsonl")
+		if err != nil {
+			return nil, err
+		}
+		code, err := load.CodeDocs("code."+split+".jsonl", b)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range code {
+			docs = append(docs, train.Doc{Source: "code", Quality: 1, Text: []byte(d.Text)})
+		}
+		if b, err = read("kb." + split + ".jsonl"); err != nil {
+			return nil, err
+		}
+		kb, err := load.KBDocs("kb."+split+".jsonl", b)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range kb {
+			docs = append(docs, train.Doc{Source: "kb", Quality: 1, Text: []byte(d.Text)})
+		}
+		return docs, nil
+	}
+	domTrain, err := domain("train")
+	if err != nil {
+		return stageData{}, err
+	}
+	domEval, err := domain("eval")
+	if err != nil {
+		return stageData{}, err
+	}
+	b, err := read("synthetic.train.jsonl")
+	if err != nil {
+		return stageData{}, err
+	}
+	syn, err := load.Synthetics("synthetic.train.jsonl", b)
+	if err != nil {
+		return stageData{}, err
+	}
+	var synDocs []train.Doc
+	for _, d := range syn {
+		synDocs = append(synDocs, train.Doc{Source: "synthetic", Quality: 1, Text: []byte(d.Text)})
+	}
+	preTrain, preEval, err := pretrainDocs(trainFlags{datasets: f.datasets})
+	if err != nil {
+		return stageData{}, err
+	}
+	log.phase("tokenizing %d domain, %d synthetic and %d replay documents", len(domTrain), len(synDocs), len(preTrain))
+	mix, err := train.NewMixture(T,
+		train.Component{Name: "domain", Corpus: train.Tokenize(tok, domTrain, nil), Weight: 1 - f.replay - f.synthetic},
+		train.Component{Name: "synthetic", Corpus: train.Tokenize(tok, synDocs, nil), Weight: f.synthetic},
+		train.Component{Name: "replay", Corpus: train.Tokenize(tok, preTrain, nil), Weight: f.replay},
+	)
+	if err != nil {
+		return stageData{}, err
+	}
+	val := train.MultiVal{
+		{Name: "domain", Val: train.NewValSet(train.Tokenize(tok, domEval, nil), T, 8)},
+		{Name: "general", Val: train.NewValSet(train.Tokenize(tok, preEval, nil), T, 4)},
+	}
+	return stageData{mix, val, fmt.Sprintf("domain %.0f%%, synthetic %.0f%%, replay %.0f%%", 100*(1-f.replay-f.synthetic), 100*f.synthetic, 100*f.replay)}, nil
 }

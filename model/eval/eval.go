@@ -257,7 +257,7 @@ func (s *Suite) PairLogProbs(m *model.GPT, p record.Preference) (chosen, rejecte
 		}
 		rows[i], masks[i] = toks, mask
 	}
-	b := SequenceBatch(rows[:], masks[:], T)
+	b := train.PackSequences(rows[:], masks[:], T)
 	if err := m.Forward(b); err != nil {
 		return 0, 0, err
 	}
@@ -270,31 +270,6 @@ func (s *Suite) PairLogProbs(m *model.GPT, p record.Preference) (chosen, rejecte
 		}
 	}
 	return lp[0], lp[1], nil
-}
-
-// SequenceBatch packs token sequences (each at most T+1 long) into one
-// batch of width T padded with <|pad|>: inputs are a sequence's tokens,
-// targets the next tokens, and the weight of the target at position t is
-// mask[t+1] (the mask of the token being predicted). Padding has no
-// target. The width is always T, so batches of any lengths share one
-// activation shape.
-func SequenceBatch(seqs [][]int32, masks [][]float32, T int) *model.Batch {
-	B, width := len(seqs), T
-	b := &model.Batch{B: B, T: width, Tokens: make([]int32, B*width), Targets: make([]int32, B*width), Weights: make([]float32, B*width)}
-	for i, s := range seqs {
-		for t := 0; t < width; t++ {
-			k := i*width + t
-			b.Tokens[k], b.Targets[k] = tokenizer.Pad, -1
-			if t < len(s) {
-				b.Tokens[k] = s[t]
-			}
-			if t+1 < len(s) {
-				b.Targets[k] = s[t+1]
-				b.Weights[k] = masks[i][t+1]
-			}
-		}
-	}
-	return b
 }
 
 // Match is re-exported for callers that score replies themselves.

@@ -13,6 +13,7 @@ import (
 	"tinystages/model"
 	"tinystages/model/cpu"
 	"tinystages/model/tokenizer"
+	"tinystages/model/train"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -65,10 +66,10 @@ func TestRowJSONNull(t *testing.T) {
 	}
 }
 
-func TestSequenceBatch(t *testing.T) {
+func TestPackSequences(t *testing.T) {
 	seqs := [][]int32{{0, 5, 6, 7}, {0, 9}}
 	masks := [][]float32{{0, 0, 1, 1}, {0, 1}}
-	b := SequenceBatch(seqs, masks, 4)
+	b := train.PackSequences(seqs, masks, 4)
 	if b.B != 2 || b.T != 4 {
 		t.Fatalf("shape %dx%d", b.B, b.T)
 	}

@@ -106,6 +106,11 @@ type Metrics struct {
 	Elapsed     time.Duration      `json:"elapsed_ns"`   // training time so far
 }
 
+// Validator measures a held-out loss, overall and by source.
+type Validator interface {
+	Loss(m *model.GPT, B int) (mean float64, bySource map[string]float64, err error)
+}
+
 // Run is a training run: a model, a producer of batches, an optimizer
 // schedule and a validation set, stepped by the caller (the CLI's loop, or
 // the browser engine between yields to the event loop).
@@ -115,7 +120,7 @@ type Run struct {
 	Tok      *tokenizer.Tokenizer
 	Optim    model.Optim
 	Producer Producer
-	Val      *ValSet // may be nil
+	Val      Validator // may be nil
 
 	T          int
 	rng        *rand.Rand // batches
@@ -131,7 +136,7 @@ type Run struct {
 
 // NewRun starts a run of s on m. Batches come from prod; val, if not nil,
 // is measured every s.EvalEvery steps and at the end.
-func NewRun(s Settings, m *model.GPT, tok *tokenizer.Tokenizer, prod Producer, val *ValSet) (*Run, error) {
+func NewRun(s Settings, m *model.GPT, tok *tokenizer.Tokenizer, prod Producer, val Validator) (*Run, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
