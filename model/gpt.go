@@ -275,7 +275,26 @@ func (m *GPT) ZeroGrad() { m.be.Zero(m.grads) }
 // Backward adds the gradient of the loss of the last Forward,
 // sum_t w_t·CE_t / norm, into the parameter gradients. Call ZeroGrad
 // first unless accumulating over several batches.
-func (m *GPT) Backward() {
+func (m *GPT) Backward() { m.BackwardWith(nil) }
+
+// Hidden is the last hidden state of the last Forward: the final
+// LayerNorm's output, [B*T, C] on the backend, that the tied LM head reads
+// the logits from. An objective in embedding space (JEPA's, see package
+// midtrain) pools it into one vector per sequence; it is valid until the
+// next Forward of the same batch shape.
+func (m *GPT) Hidden() compute.Buffer {
+	if m.cur == nil {
+		panic("model: Hidden before Forward")
+	}
+	return m.cur.lnf
+}
+
+// BackwardWith is Backward for the loss of the last Forward plus an extra
+// loss of Hidden: dHidden [B*T, C] is that loss's gradient with respect to
+// Hidden, added to the LM head's before the final LayerNorm's backward.
+// nil adds nothing (Backward). A batch whose weights are all 0 makes the
+// extra loss the only one.
+func (m *GPT) BackwardWith(dHidden compute.Buffer) {
 	a := m.cur
 	if a == nil || !a.train {
 		panic("model: Backward without a training Forward")
@@ -284,11 +303,18 @@ func (m *GPT) Backward() {
 	B, T, C, NH, V := a.B, a.T, c.NEmbd, c.NHead, c.VocabSize
 	N := B * T
 	G := &m.G
+	if dHidden != nil && dHidden.Len() != N*C {
+		panic(fmt.Sprintf("model: BackwardWith got a gradient of %d values for a hidden state of %d×%d", dHidden.Len(), N, C))
+	}
 	// loss -> logits: dlogits = (softmax - onehot) * w / norm
 	be.CrossEntropy(a.losses, a.dlogits, a.logits, a.targets, a.weights, N, V, float32(1/a.norm))
 	// LM head: dlnf = dlogits wte; dwte += dlogitsᵀ lnf
 	be.MatMul(a.dln, a.dlogits, m.P.wte, nil, N, C, V, false, false, false)
 	be.MatMul(G.wte, a.dlogits, a.lnf, nil, V, C, N, true, false, true)
+	if dHidden != nil {
+		// the extra loss's gradient joins the LM head's at lnf
+		be.Accumulate(a.dln, dHidden)
+	}
 	// final LayerNorm; dres becomes the gradient of the last block's output
 	last := a.encoded
 	if len(a.layers) > 0 {

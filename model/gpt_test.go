@@ -150,4 +150,89 @@ func TestGenerateMatchesFullForward(t *testing.T) {
 			t.Errorf("sample %d: %d tokens, stopped %v", s, len(got[s].Tokens), got[s].Stopped)
 		}
 	}
+	// the log-probs reported with the samples are those of a full forward
+	// pass: -CE of each generated token
+	n := len(seq) - 1
+	b := &Batch{B: 1, T: n, Tokens: seq[:n], Targets: append([]int32(nil), seq[1:]...)}
+	if err := m.Forward(b); err != nil {
+		t.Fatal(err)
+	}
+	losses := make([]float32, n)
+	m.TokenLosses(losses)
+	for k, lp := range got[0].LogProbs {
+		want := -losses[len(prompt)-1+k]
+		if d := lp - want; d > 1e-4 || d < -1e-4 {
+			t.Errorf("token %d: log-prob %v while sampling, %v by Forward", k, lp, want)
+		}
+	}
+	if len(got[0].LogProbs) != len(got[0].Tokens) {
+		t.Errorf("%d log-probs for %d tokens", len(got[0].LogProbs), len(got[0].Tokens))
+	}
+}
+
+// TestBackwardWithHiddenGradient checks the hook an embedding-space
+// objective uses: the loss is the weighted next-token loss plus
+// sum(Hidden ⊙ R) for a fixed random R, whose gradient with respect to
+// Hidden is R, handed to BackwardWith. Same float32 tolerance as
+// TestModelGradient: relative error of each tensor's gradient below 2e-3.
+func TestBackwardWithHiddenGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	m, err := New(testConfig, cpu.New(nil), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Params()
+	for i := range p {
+		p[i] += float32(rng.NormFloat64() * 0.3)
+	}
+	m.SetParams(p)
+	b := randomBatch(rng, testConfig, 2, 5, true)
+	N, C := b.B*b.T, testConfig.NEmbd
+	R := make([]float32, N*C)
+	for i := range R {
+		R[i] = float32(rng.NormFloat64())
+	}
+	dH := m.Backend().NewBuffer(N * C)
+	m.Backend().Write(dH, R)
+	hidden := make([]float32, N*C)
+	loss := func() float64 {
+		m.SetParams(p)
+		if err := m.Forward(b); err != nil {
+			t.Fatal(err)
+		}
+		m.Backend().Read(hidden, m.Hidden())
+		s := m.Loss()
+		for i, h := range hidden {
+			s += float64(h) * float64(R[i])
+		}
+		return s
+	}
+	loss()
+	m.ZeroGrad()
+	m.BackwardWith(dH)
+	g := m.Grads()
+	const h = 1e-2
+	worst := 0.0
+	for _, ten := range m.Layout.Tensors {
+		var diff, nn, na float64
+		for i := ten.Offset; i < ten.Offset+ten.Size(); i++ {
+			old := p[i]
+			p[i] = old + h
+			lp := loss()
+			p[i] = old - h
+			lm := loss()
+			p[i] = old
+			num := (lp - lm) / (2 * h)
+			d := num - float64(g[i])
+			diff += d * d
+			nn += num * num
+			na += float64(g[i]) * float64(g[i])
+		}
+		rel := math.Sqrt(diff) / math.Max(math.Max(math.Sqrt(nn), math.Sqrt(na)), 1e-12)
+		worst = max(worst, rel)
+		if rel > 2e-3 || math.IsNaN(rel) {
+			t.Errorf("%s: relative error %.2e (|g| = %.3g, |fd| = %.3g)", ten.Name, rel, math.Sqrt(na), math.Sqrt(nn))
+		}
+	}
+	t.Logf("worst relative error over %d tensors: %.2e", len(m.Layout.Tensors), worst)
 }

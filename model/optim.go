@@ -105,15 +105,37 @@ func (m *GPT) GradNorm() float64 {
 // batch's loss (a read-back, which a GPU backend pays for in latency);
 // otherwise it returns NaN and the work may still be in flight.
 func (m *GPT) TrainStep(b *Batch, o Optim, lr float32, readLoss bool) (float64, error) {
+	return m.TrainStepWith(b, o, lr, readLoss, nil)
+}
+
+// TrainStepWith is TrainStep with extra, when not nil, called between the
+// backward pass and the update: it may run more forward and backward
+// passes (an auxiliary objective, such as JEPA's loss on paired views)
+// whose gradients add to the step's, and so share its update and gradient
+// clipping. An extra pass may reuse b's activations, so with extra the
+// loss is read back before it runs (on a GPU, a wait in mid-step).
+func (m *GPT) TrainStepWith(b *Batch, o Optim, lr float32, readLoss bool, extra func() error) (float64, error) {
 	m.ZeroGrad()
 	if err := m.Forward(b); err != nil {
 		return math.NaN(), err
 	}
 	m.Backward()
+	loss := math.NaN()
+	if extra != nil {
+		if readLoss {
+			loss = m.Loss()
+		}
+		if err := extra(); err != nil {
+			return math.NaN(), err
+		}
+	}
 	m.Update(o, lr)
 	if !readLoss {
 		m.be.Flush()
 		return math.NaN(), nil
 	}
-	return m.Loss(), nil
+	if extra == nil {
+		loss = m.Loss()
+	}
+	return loss, nil
 }

@@ -27,6 +27,12 @@ type Completion struct {
 	// Stopped is true when a stop token ended the completion, false when
 	// it hit MaxTokens or the context limit (a cut-off completion).
 	Stopped bool
+	// LogProbs[i] is the log-probability the model gave Tokens[i]: the log
+	// softmax of its logits over the whole vocabulary, before temperature
+	// and top-k. Post-training reads the policy's log-probs here (for a KL
+	// to a reference, or the student's side of distillation) instead of
+	// running the sequence through the model again.
+	LogProbs []float32
 }
 
 // ErrBadPrompt is returned by Generate for a prompt it cannot continue.
@@ -85,9 +91,11 @@ func (m *GPT) Generate(prompt []int32, n int, opt SampleOptions, rng *rand.Rand)
 				next[b] = 0
 				continue
 			}
-			tok := sampleRow(rows[b*V:(b+1)*V], opt, rng, scratch)
+			row := rows[b*V : (b+1)*V]
+			tok := sampleRow(row, opt, rng, scratch)
 			next[b] = tok
 			out[b].Tokens = append(out[b].Tokens, tok)
+			out[b].LogProbs = append(out[b].LogProbs, logProb(row, tok))
 			for _, s := range opt.Stop {
 				if tok == s {
 					done[b], out[b].Stopped = true, true
@@ -103,6 +111,19 @@ func (m *GPT) Generate(prompt []int32, n int, opt SampleOptions, rng *rand.Rand)
 		m.be.Read(rows, step.logits)
 	}
 	return out, nil
+}
+
+// logProb is log softmax(logits)[tok], computed in float64.
+func logProb(logits []float32, tok int32) float32 {
+	maxv := logits[0]
+	for _, v := range logits {
+		maxv = max(maxv, v)
+	}
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v - maxv))
+	}
+	return float32(float64(logits[tok]-maxv) - math.Log(sum))
 }
 
 func nextPow2(n int) int {

@@ -18,6 +18,7 @@ import (
 	"tinystages/model/chat"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
+	"tinystages/model/posttrain"
 	"tinystages/model/tokenizer"
 	"tinystages/model/train"
 )
@@ -37,6 +38,10 @@ type trainFlags struct {
 	backend   string
 	replay    float64
 	synthetic float64
+	mid       midtrainFlags
+	teacher   string
+	post      posttrain.Options
+	heldout   int
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,13 +58,25 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&s.EvalEvery, "eval-every", 25, "steps between validation measurements")
 	fs.StringVar(&f.init, "init", "", "checkpoint to start from (default: a freshly initialised model)")
 	fs.StringVar(&f.out, "out", "", "write the trained checkpoint here (.safetensors)")
-	fs.StringVar(&f.data, "data", "", "training data: a .jsonl dataset file or a .txt/.md/.go corpus (default: the shipped dataset of the stage)")
+	fs.StringVar(&f.data, "data", "", "training data: a .jsonl dataset file or a .txt/.md/.go corpus (default: the shipped dataset of the stage; for midtrain, a domain corpus in place of the shipped code and knowledge base)")
 	fs.StringVar(&f.datasets, "datasets", DefaultDatasets, "folder of the shipped datasets")
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
 	fs.StringVar(&f.backend, "backend", "cpu", "compute backend (natively: cpu)")
 	fs.Float64Var(&f.replay, "replay", 0.25, "mid-training: share of batch rows replayed from pre-training data")
 	fs.Float64Var(&f.synthetic, "synthetic", 0.25, "mid-training: share of batch rows of structure-derived synthetic data (0: off)")
+	addMidtrainFlags(fs, &f.mid)
+	f.post = posttrain.DefaultOptions()
+	po := &f.post
+	fs.StringVar(&f.teacher, "teacher", "", "distill: the teacher checkpoint (same tokenizer; a longer-trained or larger model)")
+	fs.IntVar(&po.Group, "group", po.Group, "rl, distill: completions sampled per prompt (G); a batch holds batch/G prompts")
+	fs.Float64Var(&po.Beta, "beta", po.Beta, "dpo: β, how far the policy may move from the reference")
+	fs.Float64Var(&po.KL, "kl", po.KL, "rl: β of the KL penalty to the starting model (0: reported, not penalised)")
+	temp := fs.Float64("temperature", float64(po.Temperature), "rl, distill: sampling temperature")
+	fs.IntVar(&po.MaxTokens, "max-tokens", po.MaxTokens, "rl, distill: completion length limit")
+	fs.Float64Var(&po.FormatReward, "format-reward", po.FormatReward, "rl: weight of the format reward added to the answer reward")
+	fs.BoolVar(&po.DropEnd, "drop-end", false, "sft: leave <|end|> out of the loss mask (the classic bug: the model never learns to stop)")
+	fs.IntVar(&f.heldout, "heldout", 0, "rl, distill, dpo: held-out problems or pairs measured before, during (every -eval-every steps) and after training (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +97,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
+	f.post.Temperature = float32(*temp)
+	if err := f.post.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if f.teacher != "" && s.Stage != train.StageDistill {
+		return fmt.Errorf("%w: -teacher is for -stage distill", ErrUsage)
+	}
+	if s.Stage == train.StageMidtrain {
+		if _, err := midtrainSettings(f); err != nil {
+			return err
+		}
+	}
+	if f.mid.lesson != "" {
+		return runLesson(ctx, fs, f, stdout, stderr)
+	}
 	return trainStage(ctx, f, p, stdout, stderr)
 }
 
@@ -88,12 +120,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 type stageData struct {
 	producer train.Producer
 	val      train.Validator
-	about    string // for the log
+	about    string          // for the log
+	aux      train.Auxiliary // an objective added to each step (mid-training's JEPA), or nil
+	// heldout, when set, measures held-out task metrics (math accuracy,
+	// preference accuracy) before, during and after a post-training run.
+	heldout func(m *model.GPT) (map[string]float64, error)
 }
 
-// dataFor builds the producer and validator of f's stage for tok and
-// context T.
-func dataFor(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
+// dataFor builds the producer and validator of f's stage for model m
+// (with tokenizer tok and context T).
+func dataFor(f trainFlags, m *model.GPT, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
 	s := f.settings
 	switch s.Stage {
 	case train.StagePretrain:
@@ -112,31 +148,13 @@ func dataFor(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (stag
 			return stageData{}, err
 		}
 		val := train.NewValSet(train.Tokenize(tok, evalDocs, nil), T, 8)
-		return stageData{prod, val, fmt.Sprintf("%d training tokens", len(trainC.Tokens))}, nil
+		return stageData{producer: prod, val: val, about: fmt.Sprintf("%d training tokens", len(trainC.Tokens))}, nil
 	case train.StageMidtrain:
-		return midtrainData(f, tok, T, log)
+		return midtrainData(f, m, tok, log)
 	case train.StageSFT:
-		trainConvs, _, err := readConversations(f, "sft.train.jsonl")
-		if err != nil {
-			return stageData{}, err
-		}
-		evalConvs, evalKinds, err := readConversations(f, "sft.eval.jsonl")
-		if err != nil {
-			return stageData{}, err
-		}
-		prod, err := train.NewSFT(tok, trainConvs, T)
-		if err != nil {
-			return stageData{}, err
-		}
-		val, err := train.NewMaskedValSet(tok, evalConvs, evalKinds, T)
-		if err != nil {
-			return stageData{}, err
-		}
-		about := fmt.Sprintf("%d conversations", prod.Len())
-		if prod.Skipped > 0 {
-			about += fmt.Sprintf(" (%d longer than the context left out)", prod.Skipped)
-		}
-		return stageData{prod, val, about}, nil
+		return sftData(f, tok, T)
+	case train.StageRL, train.StageDistill, train.StageDPO:
+		return postData(f, m, tok, log)
 	}
 	return stageData{}, fmt.Errorf("%w: -stage %s is not implemented yet", ErrUsage, s.Stage)
 }
@@ -152,18 +170,24 @@ func readConversations(f trainFlags, name string) ([][]chat.Message, []string, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
 	}
+	if strings.HasPrefix(filepath.Base(path), "math.") {
+		// a math file as SFT data: each problem with its reference solution
+		probs, err := load.MathProblems(filepath.Base(path), data)
+		if err != nil {
+			return nil, nil, err
+		}
+		convs := posttrain.MathConversations(probs)
+		kinds := make([]string, len(convs))
+		for i := range kinds {
+			kinds[i] = "math"
+		}
+		return convs, kinds, nil
+	}
 	recs, err := load.Examples(filepath.Base(path), data)
 	if err != nil {
 		return nil, nil, err
 	}
-	convs := make([][]chat.Message, len(recs))
-	kinds := make([]string, len(recs))
-	for i, r := range recs {
-		for _, m := range r.Messages {
-			convs[i] = append(convs[i], chat.Message{Role: m.Role, Content: m.Content})
-		}
-		kinds[i] = r.Kind
-	}
+	convs, kinds := posttrain.Conversations(recs)
 	return convs, kinds, nil
 }
 
@@ -202,7 +226,7 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 		}
 	}
 	T := m.Config.MaxSeqLen
-	data, err := dataFor(f, tok, T, log)
+	data, err := dataFor(f, m, tok, T, log)
 	if err != nil {
 		return err
 	}
@@ -210,9 +234,23 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 	if err != nil {
 		return err
 	}
+	run.Aux = data.aux
 	log.phase("%s: %s (%d parameters) on %s, %d steps of %d×%d tokens, %s",
 		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.about)
 	var last train.Metrics
+	measure := func(step int) (map[string]float64, error) {
+		if data.heldout == nil || !(step == 0 || run.Done() || (s.EvalEvery > 0 && step%s.EvalEvery == 0)) {
+			return nil, nil
+		}
+		h, err := data.heldout(m)
+		if err == nil {
+			log.phase("held-out after %d steps: %s", step, formatMetrics(h))
+		}
+		return h, err
+	}
+	if _, err := measure(0); err != nil {
+		return err
+	}
 	for !run.Done() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -222,14 +260,24 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 			return err
 		}
 		last = mt
+		h, err := measure(mt.Step)
+		if err != nil {
+			return err
+		}
 		if f.jsonOut {
-			if err := writeJSONLine(stdout, mt); err != nil {
+			if err := writeJSONLine(stdout, mt, h); err != nil {
 				return err
 			}
 		}
 		log.step(mt)
 	}
-	sample, err := run.Sample("The", 40, 0.8)
+	var sample string
+	if isPostTraining(s.Stage) {
+		sample, err = chatSample(run, "What is 7 + 5?")
+	} else {
+		sample, err = run.Sample("The", 40, 0.8)
+		sample = "The" + sample
+	}
 	if err != nil {
 		return err
 	}
@@ -257,11 +305,14 @@ type stepJSON struct {
 	LR          float32            `json:"lr"`
 	GradNorm    float64            `json:"grad_norm"`
 	ElapsedS    float64            `json:"elapsed_s"`
+	Extra       map[string]float64 `json:"extra,omitempty"`   // the stage's own metrics (reward, KL, margins)
+	Heldout     map[string]float64 `json:"heldout,omitempty"` // held-out task metrics, when measured
 }
 
-func writeJSONLine(w io.Writer, mt train.Metrics) error {
+func writeJSONLine(w io.Writer, mt train.Metrics, heldout map[string]float64) error {
 	j := stepJSON{Step: mt.Step, Steps: mt.Steps, Loss: mt.Loss, ValBySource: mt.ValBySource,
-		TokensPerS: mt.TokensPerS, LR: mt.LR, GradNorm: mt.GradNorm, ElapsedS: mt.Elapsed.Seconds()}
+		TokensPerS: mt.TokensPerS, LR: mt.LR, GradNorm: mt.GradNorm, ElapsedS: mt.Elapsed.Seconds(),
+		Extra: mt.Extra, Heldout: heldout}
 	if !math.IsNaN(mt.ValLoss) {
 		v := mt.ValLoss
 		j.ValLoss = &v
@@ -447,6 +498,9 @@ func saveCheckpoint(path string, m *model.GPT, tok *tokenizer.Tokenizer, info ch
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
 }
 
@@ -483,8 +537,12 @@ func (p *progress) step(mt train.Metrics) {
 		val = fmt.Sprintf(" val %.3f", mt.ValLoss)
 	}
 	eta := time.Duration(float64(mt.Elapsed) / float64(mt.Step) * float64(mt.Steps-mt.Step))
-	line := fmt.Sprintf("step %d/%d loss %.3f%s %.0f tok/s lr %.2e eta %s",
-		mt.Step, mt.Steps, mt.Loss, val, mt.TokensPerS, mt.LR, eta.Round(time.Second))
+	extra := ""
+	if len(mt.Extra) > 0 {
+		extra = " " + formatMetrics(mt.Extra)
+	}
+	line := fmt.Sprintf("step %d/%d loss %.3f%s%s %.0f tok/s lr %.2e eta %s",
+		mt.Step, mt.Steps, mt.Loss, val, extra, mt.TokensPerS, mt.LR, eta.Round(time.Second))
 	if p.tty {
 		const width = 24
 		done := width * mt.Step / mt.Steps
@@ -501,87 +559,11 @@ func (p *progress) done(mt train.Metrics, sample string) {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintf(p.w, "done: %d steps in %s, loss %.3f, val loss %.3f, %.0f tokens/s\nsample: %q\n",
-		mt.Step, mt.Elapsed.Round(time.Millisecond), mt.Loss, mt.ValLoss,
-		float64(mt.Tokens)/mt.Elapsed.Seconds(), "The"+sample)
-}
-
-// midtrainData is the mid-training mixture: the domain corpus (Go code and
-// the knowledge base), structure-derived synthetic data and replayed
-// pre-training text, with shares from -synthetic and -replay; validation on
-// held-out domain and general text.
-func midtrainData(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
-	if f.replay < 0 || f.synthetic < 0 || f.replay+f.synthetic >= 1 {
-		return stageData{}, fmt.Errorf("%w: -replay %v and -synthetic %v must be >= 0 and sum to less than 1 (the rest is domain text)", ErrUsage, f.replay, f.synthetic)
+	val := ""
+	if !math.IsNaN(mt.ValLoss) {
+		val = fmt.Sprintf(", val loss %.3f", mt.ValLoss)
 	}
-	read := func(name string) ([]byte, error) {
-		b, err := os.ReadFile(filepath.Join(f.datasets, name))
-		if err != nil {
-			return nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
-		}
-		return b, nil
-	}
-	domain := func(split string) ([]train.Doc, error) {
-		var docs []train.Doc
-		b, err := read("code." + split + ".jsonl")
-		if err != nil {
-			return nil, err
-		}
-		code, err := load.CodeDocs("code."+split+".jsonl", b)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range code {
-			docs = append(docs, train.Doc{Source: "code", Quality: 1, Text: []byte(d.Text)})
-		}
-		if b, err = read("kb." + split + ".jsonl"); err != nil {
-			return nil, err
-		}
-		kb, err := load.KBDocs("kb."+split+".jsonl", b)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range kb {
-			docs = append(docs, train.Doc{Source: "kb", Quality: 1, Text: []byte(d.Text)})
-		}
-		return docs, nil
-	}
-	domTrain, err := domain("train")
-	if err != nil {
-		return stageData{}, err
-	}
-	domEval, err := domain("eval")
-	if err != nil {
-		return stageData{}, err
-	}
-	b, err := read("synthetic.train.jsonl")
-	if err != nil {
-		return stageData{}, err
-	}
-	syn, err := load.Synthetics("synthetic.train.jsonl", b)
-	if err != nil {
-		return stageData{}, err
-	}
-	var synDocs []train.Doc
-	for _, d := range syn {
-		synDocs = append(synDocs, train.Doc{Source: "synthetic", Quality: 1, Text: []byte(d.Text)})
-	}
-	preTrain, preEval, err := pretrainDocs(trainFlags{datasets: f.datasets})
-	if err != nil {
-		return stageData{}, err
-	}
-	log.phase("tokenizing %d domain, %d synthetic and %d replay documents", len(domTrain), len(synDocs), len(preTrain))
-	mix, err := train.NewMixture(T,
-		train.Component{Name: "domain", Corpus: train.Tokenize(tok, domTrain, nil), Weight: 1 - f.replay - f.synthetic},
-		train.Component{Name: "synthetic", Corpus: train.Tokenize(tok, synDocs, nil), Weight: f.synthetic},
-		train.Component{Name: "replay", Corpus: train.Tokenize(tok, preTrain, nil), Weight: f.replay},
-	)
-	if err != nil {
-		return stageData{}, err
-	}
-	val := train.MultiVal{
-		{Name: "domain", Val: train.NewValSet(train.Tokenize(tok, domEval, nil), T, 8)},
-		{Name: "general", Val: train.NewValSet(train.Tokenize(tok, preEval, nil), T, 4)},
-	}
-	return stageData{mix, val, fmt.Sprintf("domain %.0f%%, synthetic %.0f%%, replay %.0f%%", 100*(1-f.replay-f.synthetic), 100*f.synthetic, 100*f.replay)}, nil
+	fmt.Fprintf(p.w, "done: %d steps in %s, loss %.3f%s, %.0f tokens/s\nsample: %q\n",
+		mt.Step, mt.Elapsed.Round(time.Millisecond), mt.Loss, val,
+		float64(mt.Tokens)/mt.Elapsed.Seconds(), sample)
 }

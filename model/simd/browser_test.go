@@ -44,9 +44,10 @@ globalThis.testDone = (async () => {
 })().catch((e) => JSON.stringify({ code: -2, output: globalThis.testOutput + "\n" + e.stack }));
 </script>`
 
-// TestInBrowser runs this package's js/wasm tests (the kernel against the
-// pure-Go reference, memory growth, memory discovery) in headless
-// Chromium, the engine the kernel is for.
+// TestInBrowser runs all of this package's js/wasm tests (the matmul
+// kernel and every op kernel against the pure-Go reference, a training
+// run against the CPU backend, memory growth, memory discovery) in
+// headless Chromium, the engine the kernels are for.
 func TestInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the browser run")
@@ -74,7 +75,7 @@ func TestInBrowser(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	args, _ := json.Marshal([]string{"-test.v", "-test.run", "^TestGemm|^TestNew|^TestMemory"})
+	args, _ := json.Marshal([]string{"-test.v"})
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?args="+string(args))); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,12 @@ func TestInBrowser(t *testing.T) {
 		t.Fatalf("%v: %s", err, res)
 	}
 	t.Logf("js/wasm tests in Chromium:\n%s", out.Output)
-	if out.Code != 0 || !strings.Contains(out.Output, "--- PASS: TestGemmMatchesReference") {
+	for _, name := range []string{"TestGemmMatchesReference", "TestAttention", "TestTrainingMatchesCPU", "TestMemoryDiscovery"} {
+		if !strings.Contains(out.Output, "--- PASS: "+name) {
+			t.Errorf("%s did not pass in Chromium", name)
+		}
+	}
+	if out.Code != 0 {
 		t.Fatalf("js/wasm tests in Chromium exited with %d", out.Code)
 	}
 }

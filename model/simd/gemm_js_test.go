@@ -3,7 +3,6 @@
 package simd
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -171,8 +170,6 @@ func TestGemmAgreesWithGoGemm(t *testing.T) {
 // multiplies matrices that live in the new pages.
 func TestGemmAfterMemoryGrowth(t *testing.T) {
 	k := newTestKernel(t)
-	mem := js.Global().Get("goInstance")
-	_ = mem
 	before := memBytes(t)
 	hog := make([]byte, 64<<20)
 	hog[len(hog)-1] = 1
@@ -253,33 +250,55 @@ func TestNewReportsKernelName(t *testing.T) {
 }
 
 // TestMemoryDiscovery checks both ways of finding Go's memory: the
-// explicit globalThis.goInstance and the wasm_exec.js fallback.
+// explicit globalThis.goInstance and the wasm_exec.js fallback, and that
+// a memory that is not Go's is rejected.
 func TestMemoryDiscovery(t *testing.T) {
 	g, ok := wasmExecGo()
 	if !ok {
 		t.Fatal("wasm_exec.js's Go object not found")
 	}
-	if !isOurMemory(g.Get("_inst").Get("exports").Get("mem")) {
+	ours := g.Get("_inst").Get("exports").Get("mem")
+	if !isOurMemory(ours) {
 		t.Fatal("the Go object's instance memory failed the probe")
 	}
 	saved := js.Global().Get("goInstance")
 	defer js.Global().Set("goInstance", saved)
-	// a decoy instance with a different memory must be rejected
-	decoy := js.Global().Get("Object").New()
-	exports := js.Global().Get("Object").New()
-	desc := js.Global().Get("Object").New()
+
+	// a decoy instance with another memory is rejected; the fallback
+	// still finds Go's
+	obj := func() js.Value { return js.Global().Get("Object").New() }
+	desc := obj()
 	desc.Set("initial", 1)
-	exports.Set("mem", js.Global().Get("WebAssembly").Get("Memory").New(desc))
+	decoyMem := js.Global().Get("WebAssembly").Get("Memory").New(desc)
+	if isOurMemory(decoyMem) {
+		t.Fatal("a fresh WebAssembly.Memory passed the probe")
+	}
+	decoy, exports := obj(), obj()
+	exports.Set("mem", decoyMem)
 	decoy.Set("exports", exports)
 	js.Global().Set("goInstance", decoy)
-	if _, err := goMemory(); err != nil {
-		t.Fatalf("with a decoy goInstance: %v (the fallback should still find it)", err)
+	mem, err := goMemory()
+	if err != nil {
+		t.Fatalf("with a decoy goInstance: %v (the fallback should find Go's memory)", err)
 	}
+	if !mem.Equal(ours) {
+		t.Fatal("goMemory returned the decoy")
+	}
+
+	// the explicit route
 	js.Global().Set("goInstance", g.Get("_inst"))
-	if _, err := goMemory(); err != nil {
-		t.Fatal(err)
+	if mem, err := goMemory(); err != nil || !mem.Equal(ours) {
+		t.Fatalf("with goInstance set: %v", err)
 	}
-	if !errors.Is(ErrNoMemory, ErrNoMemory) {
-		t.Fatal("unreachable")
+}
+
+// TestGemmAllocations: a call allocates nothing (the packing scratch is
+// allocated once by New; the arguments are numbers).
+func TestGemmAllocations(t *testing.T) {
+	k := newTestKernel(t)
+	a, b, c := make([]float32, 64*64), make([]float32, 64*64), make([]float32, 64*64)
+	n := testing.AllocsPerRun(20, func() { k.Gemm(false, false, 64, 64, 64, a, b, 0, c) })
+	if n != 0 {
+		t.Errorf("%.0f allocations per call, want 0", n)
 	}
 }

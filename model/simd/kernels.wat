@@ -2205,8 +2205,12 @@
     (local $n i32)
     (local $mx f32)
     (local $s f32)
-    (local $acc v128)
+    (local $acc_0 v128)
+    (local $acc_1 v128)
+    (local $acc_2 v128)
+    (local $acc_3 v128)
     (local $hsum v128)
+    (local $pv v128)
     local.get $C
     local.get $NH
     i32.div_s
@@ -2302,37 +2306,121 @@
                 if
                   loop $for_j
                     v128.const f32x4 0 0 0 0
-                    local.set $acc
-                    i32.const 0
-                    local.set $d
-                    local.get $d
+                    local.set $acc_0
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_1
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_2
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_3
                     local.get $hsb
-                    i32.lt_s
+                    i32.const 63
+                    i32.and
+                    i32.eqz
                     if
-                      loop $for_d
-                        local.get $acc
-                        local.get $q
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        local.get $kp
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        f32x4.mul
-                        f32x4.add
-                        local.set $acc
-                        local.get $d
-                        i32.const 16
-                        i32.add
-                        local.set $d
-                        local.get $d
-                        local.get $hsb
-                        i32.lt_s
-                        br_if $for_d
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $acc_0
+                          local.get $q
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          local.get $kp
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $acc_1
+                          local.get $q
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          local.get $kp
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_1
+                          local.get $acc_2
+                          local.get $q
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          local.get $kp
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_2
+                          local.get $acc_3
+                          local.get $q
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          local.get $kp
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_3
+                          local.get $d
+                          i32.const 64
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
+                      end
+                    else
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $acc_0
+                          local.get $q
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          local.get $kp
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $d
+                          i32.const 16
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
                       end
                     end
-                    local.get $acc
+                    local.get $acc_0
+                    local.get $acc_1
+                    f32x4.add
+                    local.get $acc_2
+                    local.get $acc_3
+                    f32x4.add
+                    f32x4.add
                     local.set $hsum
                     local.get $hsum
                     local.get $hsum
@@ -2411,81 +2499,211 @@
                 i32.mul
                 i32.add
                 local.set $o
-                i32.const 0
-                local.set $d
-                local.get $d
                 local.get $hsb
-                i32.lt_s
+                i32.const 63
+                i32.and
+                i32.eqz
                 if
-                  loop $for_d
-                    v128.const f32x4 0 0 0 0
-                    local.set $acc
-                    local.get $arow
-                    local.set $ap
-                    local.get $kv
-                    local.get $b
-                    local.get $Tk
-                    i32.mul
-                    local.get $rs
-                    i32.mul
-                    i32.add
-                    local.get $C
-                    i32.const 8
-                    i32.mul
-                    i32.add
-                    local.get $h
-                    local.get $hsb
-                    i32.mul
-                    i32.add
-                    local.get $d
-                    i32.add
-                    local.set $vp
-                    i32.const 0
-                    local.set $j
-                    local.get $j
-                    local.get $n
-                    i32.lt_s
-                    if
-                      loop $for_j
-                        local.get $acc
-                        local.get $ap
-                        v128.load32_splat offset=0
-                        local.get $vp
-                        v128.load offset=0
-                        f32x4.mul
-                        f32x4.add
-                        local.set $acc
-                        local.get $ap
-                        i32.const 4
-                        i32.add
-                        local.set $ap
-                        local.get $vp
-                        local.get $rs
-                        i32.add
-                        local.set $vp
-                        local.get $j
-                        i32.const 1
-                        i32.add
-                        local.set $j
-                        local.get $j
-                        local.get $n
-                        i32.lt_s
-                        br_if $for_j
+                  i32.const 0
+                  local.set $d
+                  local.get $d
+                  local.get $hsb
+                  i32.lt_s
+                  if
+                    loop $for_d
+                      v128.const f32x4 0 0 0 0
+                      local.set $acc_0
+                      v128.const f32x4 0 0 0 0
+                      local.set $acc_1
+                      v128.const f32x4 0 0 0 0
+                      local.set $acc_2
+                      v128.const f32x4 0 0 0 0
+                      local.set $acc_3
+                      local.get $arow
+                      local.set $ap
+                      local.get $kv
+                      local.get $b
+                      local.get $Tk
+                      i32.mul
+                      local.get $rs
+                      i32.mul
+                      i32.add
+                      local.get $C
+                      i32.const 8
+                      i32.mul
+                      i32.add
+                      local.get $h
+                      local.get $hsb
+                      i32.mul
+                      i32.add
+                      local.get $d
+                      i32.add
+                      local.set $vp
+                      i32.const 0
+                      local.set $j
+                      local.get $j
+                      local.get $n
+                      i32.lt_s
+                      if
+                        loop $for_j
+                          local.get $ap
+                          v128.load32_splat offset=0
+                          local.set $pv
+                          local.get $acc_0
+                          local.get $pv
+                          local.get $vp
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $acc_1
+                          local.get $pv
+                          local.get $vp
+                          v128.load offset=16
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_1
+                          local.get $acc_2
+                          local.get $pv
+                          local.get $vp
+                          v128.load offset=32
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_2
+                          local.get $acc_3
+                          local.get $pv
+                          local.get $vp
+                          v128.load offset=48
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_3
+                          local.get $ap
+                          i32.const 4
+                          i32.add
+                          local.set $ap
+                          local.get $vp
+                          local.get $rs
+                          i32.add
+                          local.set $vp
+                          local.get $j
+                          i32.const 1
+                          i32.add
+                          local.set $j
+                          local.get $j
+                          local.get $n
+                          i32.lt_s
+                          br_if $for_j
+                        end
                       end
+                      local.get $o
+                      local.get $d
+                      i32.add
+                      local.get $acc_0
+                      v128.store offset=0
+                      local.get $o
+                      local.get $d
+                      i32.add
+                      local.get $acc_1
+                      v128.store offset=16
+                      local.get $o
+                      local.get $d
+                      i32.add
+                      local.get $acc_2
+                      v128.store offset=32
+                      local.get $o
+                      local.get $d
+                      i32.add
+                      local.get $acc_3
+                      v128.store offset=48
+                      local.get $d
+                      i32.const 64
+                      i32.add
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      br_if $for_d
                     end
-                    local.get $o
-                    local.get $d
-                    i32.add
-                    local.get $acc
-                    v128.store offset=0
-                    local.get $d
-                    i32.const 16
-                    i32.add
-                    local.set $d
-                    local.get $d
-                    local.get $hsb
-                    i32.lt_s
-                    br_if $for_d
+                  end
+                else
+                  i32.const 0
+                  local.set $d
+                  local.get $d
+                  local.get $hsb
+                  i32.lt_s
+                  if
+                    loop $for_d
+                      v128.const f32x4 0 0 0 0
+                      local.set $acc_0
+                      local.get $arow
+                      local.set $ap
+                      local.get $kv
+                      local.get $b
+                      local.get $Tk
+                      i32.mul
+                      local.get $rs
+                      i32.mul
+                      i32.add
+                      local.get $C
+                      i32.const 8
+                      i32.mul
+                      i32.add
+                      local.get $h
+                      local.get $hsb
+                      i32.mul
+                      i32.add
+                      local.get $d
+                      i32.add
+                      local.set $vp
+                      i32.const 0
+                      local.set $j
+                      local.get $j
+                      local.get $n
+                      i32.lt_s
+                      if
+                        loop $for_j
+                          local.get $ap
+                          v128.load32_splat offset=0
+                          local.set $pv
+                          local.get $acc_0
+                          local.get $pv
+                          local.get $vp
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $ap
+                          i32.const 4
+                          i32.add
+                          local.set $ap
+                          local.get $vp
+                          local.get $rs
+                          i32.add
+                          local.set $vp
+                          local.get $j
+                          i32.const 1
+                          i32.add
+                          local.set $j
+                          local.get $j
+                          local.get $n
+                          i32.lt_s
+                          br_if $for_j
+                        end
+                      end
+                      local.get $o
+                      local.get $d
+                      i32.add
+                      local.get $acc_0
+                      v128.store offset=0
+                      local.get $d
+                      i32.const 16
+                      i32.add
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      br_if $for_d
+                    end
                   end
                 end
                 local.get $i
@@ -2536,7 +2754,10 @@
     (local $dot f32)
     (local $dpre f32)
     (local $s f32)
-    (local $acc v128)
+    (local $acc_0 v128)
+    (local $acc_1 v128)
+    (local $acc_2 v128)
+    (local $acc_3 v128)
     (local $av v128)
     (local $x v128)
     (local $p i32)
@@ -2662,55 +2883,211 @@
                     f32x4.splat
                     local.set $av
                     v128.const f32x4 0 0 0 0
-                    local.set $acc
-                    i32.const 0
-                    local.set $d
-                    local.get $d
+                    local.set $acc_0
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_1
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_2
+                    v128.const f32x4 0 0 0 0
+                    local.set $acc_3
                     local.get $hsb
-                    i32.lt_s
+                    i32.const 63
+                    i32.and
+                    i32.eqz
                     if
-                      loop $for_d
-                        local.get $do
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        local.set $x
-                        local.get $acc
-                        local.get $x
-                        local.get $qkv
-                        local.get $off
-                        i32.add
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        f32x4.mul
-                        f32x4.add
-                        local.set $acc
-                        local.get $dqkv
-                        local.get $off
-                        i32.add
-                        local.get $d
-                        i32.add
-                        local.set $p
-                        local.get $p
-                        local.get $p
-                        v128.load offset=0
-                        local.get $av
-                        local.get $x
-                        f32x4.mul
-                        f32x4.add
-                        v128.store offset=0
-                        local.get $d
-                        i32.const 16
-                        i32.add
-                        local.set $d
-                        local.get $d
-                        local.get $hsb
-                        i32.lt_s
-                        br_if $for_d
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $do
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          local.set $x
+                          local.get $acc_0
+                          local.get $x
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $x
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $do
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          local.set $x
+                          local.get $acc_1
+                          local.get $x
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_1
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=16
+                          local.get $av
+                          local.get $x
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=16
+                          local.get $do
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          local.set $x
+                          local.get $acc_2
+                          local.get $x
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_2
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=32
+                          local.get $av
+                          local.get $x
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=32
+                          local.get $do
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          local.set $x
+                          local.get $acc_3
+                          local.get $x
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_3
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=48
+                          local.get $av
+                          local.get $x
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=48
+                          local.get $d
+                          i32.const 64
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
+                      end
+                    else
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $do
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          local.set $x
+                          local.get $acc_0
+                          local.get $x
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          local.set $acc_0
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $x
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $d
+                          i32.const 16
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
                       end
                     end
-                    local.get $acc
+                    local.get $acc_0
+                    local.get $acc_1
+                    f32x4.add
+                    local.get $acc_2
+                    local.get $acc_3
+                    f32x4.add
+                    f32x4.add
                     local.set $hsum
                     local.get $hsum
                     local.get $hsum
@@ -2788,59 +3165,235 @@
                     i32.mul
                     i32.add
                     local.set $off
-                    i32.const 0
-                    local.set $d
-                    local.get $d
                     local.get $hsb
-                    i32.lt_s
+                    i32.const 63
+                    i32.and
+                    i32.eqz
                     if
-                      loop $for_d
-                        local.get $dqkv
-                        local.get $qoff
-                        i32.add
-                        local.get $d
-                        i32.add
-                        local.set $p
-                        local.get $p
-                        local.get $p
-                        v128.load offset=0
-                        local.get $av
-                        local.get $qkv
-                        local.get $off
-                        i32.add
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        f32x4.mul
-                        f32x4.add
-                        v128.store offset=0
-                        local.get $dqkv
-                        local.get $off
-                        i32.add
-                        local.get $d
-                        i32.add
-                        local.set $p
-                        local.get $p
-                        local.get $p
-                        v128.load offset=0
-                        local.get $av
-                        local.get $qkv
-                        local.get $qoff
-                        i32.add
-                        local.get $d
-                        i32.add
-                        v128.load offset=0
-                        f32x4.mul
-                        f32x4.add
-                        v128.store offset=0
-                        local.get $d
-                        i32.const 16
-                        i32.add
-                        local.set $d
-                        local.get $d
-                        local.get $hsb
-                        i32.lt_s
-                        br_if $for_d
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $dqkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $qkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $dqkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=16
+                          local.get $av
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=16
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=16
+                          local.get $av
+                          local.get $qkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=16
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=16
+                          local.get $dqkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=32
+                          local.get $av
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=32
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=32
+                          local.get $av
+                          local.get $qkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=32
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=32
+                          local.get $dqkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=48
+                          local.get $av
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=48
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=48
+                          local.get $av
+                          local.get $qkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=48
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=48
+                          local.get $d
+                          i32.const 64
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
+                      end
+                    else
+                      i32.const 0
+                      local.set $d
+                      local.get $d
+                      local.get $hsb
+                      i32.lt_s
+                      if
+                        loop $for_d
+                          local.get $dqkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $qkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $dqkv
+                          local.get $off
+                          i32.add
+                          local.get $d
+                          i32.add
+                          local.set $p
+                          local.get $p
+                          local.get $p
+                          v128.load offset=0
+                          local.get $av
+                          local.get $qkv
+                          local.get $qoff
+                          i32.add
+                          local.get $d
+                          i32.add
+                          v128.load offset=0
+                          f32x4.mul
+                          f32x4.add
+                          v128.store offset=0
+                          local.get $d
+                          i32.const 16
+                          i32.add
+                          local.set $d
+                          local.get $d
+                          local.get $hsb
+                          i32.lt_s
+                          br_if $for_d
+                        end
                       end
                     end
                     local.get $j
@@ -3414,62 +3967,69 @@
     end
   )
   (func $bias_bwd (export "bias_bwd") (param $db i32) (param $dout i32) (param $N i32) (param $C i32)
-    (local $row i32)
     (local $c i32)
     (local $cb i32)
+    (local $p i32)
+    (local $end i32)
+    (local $acc v128)
     local.get $C
     i32.const 4
     i32.mul
     local.set $cb
     i32.const 0
-    local.set $row
-    local.get $row
-    local.get $N
+    local.set $c
+    local.get $c
+    local.get $cb
     i32.lt_s
     if
-      loop $for_row
-        i32.const 0
+      loop $for_c
+        local.get $db
+        local.get $c
+        i32.add
+        v128.load offset=0
+        local.set $acc
+        local.get $dout
+        local.get $c
+        i32.add
+        local.set $p
+        local.get $p
+        local.get $N
+        local.get $cb
+        i32.mul
+        i32.add
+        local.set $end
+        block $while_end
+          loop $while
+            local.get $p
+            local.get $end
+            i32.lt_u
+            i32.eqz
+            br_if $while_end
+            local.get $acc
+            local.get $p
+            v128.load offset=0
+            f32x4.add
+            local.set $acc
+            local.get $p
+            local.get $cb
+            i32.add
+            local.set $p
+            br $while
+          end
+        end
+        local.get $db
+        local.get $c
+        i32.add
+        local.get $acc
+        v128.store offset=0
+        local.get $c
+        i32.const 16
+        i32.add
         local.set $c
         local.get $c
         local.get $cb
         i32.lt_s
-        if
-          loop $for_c
-            local.get $db
-            local.get $c
-            i32.add
-            local.get $db
-            local.get $c
-            i32.add
-            v128.load offset=0
-            local.get $dout
-            local.get $c
-            i32.add
-            v128.load offset=0
-            f32x4.add
-            v128.store offset=0
-            local.get $c
-            i32.const 16
-            i32.add
-            local.set $c
-            local.get $c
-            local.get $cb
-            i32.lt_s
-            br_if $for_c
-          end
-        end
-        local.get $dout
-        local.get $cb
-        i32.add
-        local.set $dout
-        local.get $row
-        i32.const 1
-        i32.add
-        local.set $row
-        local.get $row
-        local.get $N
-        i32.lt_s
-        br_if $for_row
+        br_if $for_c
       end
     end
   )

@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -104,6 +105,28 @@ type Metrics struct {
 	TokensPerS  float64            `json:"tokens_per_s"` // over this step
 	Tokens      int                `json:"tokens"`       // trained so far
 	Elapsed     time.Duration      `json:"elapsed_ns"`   // training time so far
+	// Extra holds the producer's own metrics (see Reporter): mean reward,
+	// KL to the reference, preference accuracy...
+	Extra map[string]float64 `json:"extra,omitempty"`
+}
+
+// Reporter is implemented by producers that measure something of their
+// own while making batches (RL rewards, DPO margins). Run.Step copies the
+// report into Metrics.Extra after each step.
+type Reporter interface {
+	Report() map[string]float64
+}
+
+// Auxiliary is an extra objective trained alongside a stage's next-token
+// loss: mid-training's JEPA-style embedding loss on paired views. Run.Step
+// calls Accumulate between the backward pass of its batch and the update,
+// so the two losses share one optimizer step (and its gradient clipping).
+// If it also implements Reporter, its report joins Metrics.Extra.
+type Auxiliary interface {
+	// Accumulate runs the objective's own forward and backward passes on m
+	// at learning rate lr (for any parameters of its own), adding its
+	// gradient into m's, and returns its loss.
+	Accumulate(m *model.GPT, lr float32, rng *rand.Rand) (float64, error)
 }
 
 // Validator measures a held-out loss, overall and by source.
@@ -121,10 +144,20 @@ type Run struct {
 	Optim    model.Optim
 	Producer Producer
 	Val      Validator // may be nil
+	// Aux, if not nil, adds an auxiliary objective to every step; set it
+	// before the first Step.
+	Aux Auxiliary
+
+	// LossEvery reads the training loss and gradient norm back every
+	// LossEvery steps (and at the last); other steps report NaN. 0 or 1
+	// reads every step, which costs nothing on the CPU but stalls a GPU's
+	// pipeline for a round trip.
+	LossEvery int
 
 	T          int
 	rng        *rand.Rand // batches
 	sampleRNG  *rand.Rand // samples
+	auxRNG     *rand.Rand // the auxiliary objective's draws, apart so that it leaves the batches as they were
 	step       int
 	tokens     int
 	elapsed    time.Duration
@@ -132,6 +165,7 @@ type Run struct {
 	lastVal    float64
 	lastBySrc  map[string]float64
 	lastTokPer float64
+	lastBatch  *model.Batch
 }
 
 // NewRun starts a run of s on m. Batches come from prod; val, if not nil,
@@ -146,6 +180,7 @@ func NewRun(s Settings, m *model.GPT, tok *tokenizer.Tokenizer, prod Producer, v
 		T:         m.Config.MaxSeqLen,
 		rng:       rand.New(rand.NewPCG(s.Seed, 1)),
 		sampleRNG: rand.New(rand.NewPCG(s.Seed, 2)),
+		auxRNG:    rand.New(rand.NewPCG(s.Seed, 3)),
 		lastLoss:  math.NaN(), lastVal: math.NaN(),
 	}, nil
 }
@@ -164,21 +199,43 @@ func (r *Run) Step() (Metrics, error) {
 	B, T := r.Settings.Batch, r.T
 	start := time.Now()
 	batch := r.Producer.Next(B, T, r.rng)
+	r.lastBatch = batch
 	lr := r.Optim.LRAt(r.step)
-	loss, err := r.Model.TrainStep(batch, r.Optim, lr, true)
+	var extra func() error
+	if r.Aux != nil {
+		extra = func() error {
+			_, err := r.Aux.Accumulate(r.Model, lr, r.auxRNG)
+			return err
+		}
+	}
+	read := r.LossEvery <= 1 || (r.step+1)%r.LossEvery == 0 || r.step+1 == r.Settings.Steps
+	loss, err := r.Model.TrainStepWith(batch, r.Optim, lr, read, extra)
 	if err != nil {
 		return Metrics{}, err
 	}
+	gradNorm := math.NaN()
+	if read {
+		gradNorm = r.Model.GradNorm()
+	}
 	dt := time.Since(start)
 	r.step++
-	r.tokens += B * T
+	n := batch.B * batch.T // a producer may pack fewer positions than B×T
+	r.tokens += n
 	r.elapsed += dt
 	r.lastLoss = loss
-	r.lastTokPer = float64(B*T) / max(dt.Seconds(), 1e-9)
+	r.lastTokPer = float64(n) / max(dt.Seconds(), 1e-9)
 	mt := Metrics{
 		Step: r.step, Steps: r.Settings.Steps, Loss: loss, ValLoss: math.NaN(),
-		LR: lr, GradNorm: r.Model.GradNorm(), TokensPerS: r.lastTokPer,
+		LR: lr, GradNorm: gradNorm, TokensPerS: r.lastTokPer,
 		Tokens: r.tokens, Elapsed: r.elapsed,
+	}
+	for _, x := range []any{r.Producer, r.Aux} {
+		if rep, ok := x.(Reporter); ok {
+			if mt.Extra == nil {
+				mt.Extra = map[string]float64{}
+			}
+			maps.Copy(mt.Extra, rep.Report())
+		}
 	}
 	if r.Val != nil && (r.Done() || (r.Settings.EvalEvery > 0 && r.step%r.Settings.EvalEvery == 0) || r.step == 1) {
 		v, by, err := r.Val.Loss(r.Model, B)
@@ -190,6 +247,10 @@ func (r *Run) Step() (Metrics, error) {
 	}
 	return mt, nil
 }
+
+// LastBatch is the batch of the last step: its tokens, targets and
+// per-token weights are what the UI paints as the weight heatmap.
+func (r *Run) LastBatch() *model.Batch { return r.lastBatch }
 
 // Sample continues prompt (plain text, after a <|bos|>) by up to
 // maxTokens tokens at temperature temp with top-k 40, and returns the

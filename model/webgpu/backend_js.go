@@ -45,6 +45,10 @@ func u(n int) uint32 { return uint32(n) }
 // element in workgroups of 256.
 func elementwise(n int) (int, int) { return grid((n + 255) / 256) }
 
+// rowGrid returns the grid of a row kernel (reduce.wgsl): rows of 32
+// invocations, 8 per workgroup.
+func rowGrid(rows int) (int, int) { return grid((rows + 7) / 8) }
+
 // NewBuffer implements compute.Backend.
 func (be *Backend) NewBuffer(n int) compute.Buffer {
 	return Buffer{view{be.alloc(n, "buffer"), 0, n}}
@@ -172,7 +176,7 @@ func (be *Backend) LayerNormForward(out, mean, rstd, inp, w, b compute.Buffer, N
 	need("LayerNormForward inp", x.n, N*C)
 	need("LayerNormForward mean", mu.n, N)
 	need("LayerNormForward rstd", rs.n, N)
-	gx, gy := grid(N)
+	gx, gy := rowGrid(N)
 	be.dispatch("layernorm_forward", 0, []uint32{u(N), u(C)}, gx, gy, o, mu, rs, x, fv(w), fv(b))
 }
 
@@ -183,7 +187,7 @@ func (be *Backend) LayerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd comp
 	need("LayerNormBackward dinp", dx.n, N*C)
 	need("LayerNormBackward dout", d.n, N*C)
 	uni := []uint32{u(N), u(C)}
-	gx, gy := grid(N)
+	gx, gy := rowGrid(N)
 	be.dispatch("layernorm_backward_input", 0, uni, gx, gy, dx, d, x, fv(w), mu, rs)
 	gx, gy = grid((C + 31) / 32)
 	be.dispatch("layernorm_backward_params", 0, uni, gx, gy, fv(dw), fv(db), d, x, mu, rs)
@@ -255,7 +259,7 @@ func (be *Backend) AttentionForward(out, att, qkv, kv compute.Buffer, B, Tq, Tk,
 	}
 	scale := 1 / float32(math.Sqrt(float64(C/NH)))
 	uni := []uint32{u(B), u(Tq), u(Tk), u(pos0), u(C), u(NH), f32(scale)}
-	gx, gy := grid(B * NH * Tq)
+	gx, gy := rowGrid(B * NH * Tq)
 	be.dispatch("attention_scores", 0, uni, gx, gy, a, q, k)
 	gx, gy = elementwise(B * Tq * C)
 	be.dispatch("attention_values", 0, uni, gx, gy, a, k, o)
@@ -271,7 +275,7 @@ func (be *Backend) AttentionBackward(dqkv, datt, dout, qkv, att compute.Buffer, 
 	need("AttentionBackward att", a.n, B*NH*T*T)
 	scale := 1 / float32(math.Sqrt(float64(C/NH)))
 	uni := []uint32{u(B), u(T), u(C), u(NH), f32(scale)}
-	gx, gy := grid(B * NH * T)
+	gx, gy := rowGrid(B * NH * T)
 	be.dispatch("attention_backward_scores", 0, uni, gx, gy, da, d, q, a)
 	gx, gy = elementwise(B * T * C)
 	be.dispatch("attention_backward_qkv", 0, uni, gx, gy, da, d, q, a, dq)
@@ -317,7 +321,7 @@ func (be *Backend) CrossEntropy(losses, dlogits, logits compute.Buffer, targets 
 		need("CrossEntropy weights", w.n, N)
 		grad = 1
 	}
-	gx, gy := grid(N)
+	gx, gy := rowGrid(N)
 	be.dispatch("cross_entropy", grad, []uint32{u(N), u(V), f32(scale)}, gx, gy, ls, dl, lg, tg, w)
 }
 

@@ -298,7 +298,8 @@ func newBackend(device js.Value, info AdapterInfo, limits map[string]float64) *B
 	be := &Backend{
 		info: info, device: device, queue: device.Get("queue"), limits: limits,
 		kernels: map[string]*kernel{}, groups: map[groupKey]js.Value{},
-		lost: make(chan struct{}),
+		lost:   make(chan struct{}),
+		serial: 1, // buffers start at 0: never bound
 	}
 	be.uniStride = max(uniformSize, int(limits["minUniformBufferOffsetAlignment"]))
 	be.uniHost = make([]byte, uniformSlots*be.uniStride)

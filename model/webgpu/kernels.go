@@ -6,7 +6,8 @@ import (
 )
 
 // shaderFS holds the WGSL sources. common.wgsl is prepended to every
-// module, reduce.wgsl to those that declare a workgroup size WG.
+// module, reduce.wgsl to those that reduce along rows (they declare
+// LANES).
 //
 //go:embed shaders/*.wgsl
 var shaderFS embed.FS
@@ -67,7 +68,7 @@ func moduleSource(file string) (string, error) {
 		return "", err
 	}
 	parts = append(parts, common)
-	if strings.Contains(src, "const WG:") {
+	if strings.Contains(src, "const LANES:") {
 		reduce, err := read("reduce")
 		if err != nil {
 			return "", err

@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"tinystages/model"
+	"tinystages/model/compute"
 )
 
 // TestKernelSpecsMatchWGSL checks, without a GPU, that every kernel's
@@ -130,6 +133,30 @@ func TestAdapterLabel(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.info.Label(); got != tt.want {
 			t.Errorf("%+v.Label() = %q, want %q", tt.info, got, tt.want)
+		}
+	}
+}
+
+// TestPresetsFitRequiredLimits checks that the largest buffers of every
+// preset at its default batch fit the binding and buffer sizes the
+// backend requires (and so the WebGPU defaults every adapter offers).
+func TestPresetsFitRequiredLimits(t *testing.T) {
+	binding, buffer := needOf("maxStorageBufferBindingSize"), needOf("maxBufferSize")
+	for _, p := range model.Presets {
+		c, B := p.Config, p.Batch
+		T, N := c.MaxSeqLen, p.Batch*c.MaxSeqLen
+		sizes := map[string]int{
+			"parameters (ZeroGrad, SumSquares bind them whole)": model.NewLayout(c).Size,
+			"logits [B,T,V]":       N * c.VocabSize,
+			"attention [B,NH,T,T]": B * c.NHead * T * T,
+			"MLP [B,T,4C]":         N * 4 * c.NEmbd,
+		}
+		for what, n := range sizes {
+			bytes := float64(4 * compute.AlignUp(n))
+			t.Logf("%s: %s %.1f MB", p.Name, what, bytes/1e6)
+			if bytes > binding || bytes > buffer {
+				t.Errorf("%s: %s takes %.0f bytes, more than RequiredLimits allow (%g binding, %g buffer)", p.Name, what, bytes, binding, buffer)
+			}
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (l Limit) IsAlignment() bool { return len(l.Name) > 3 && l.Name[:3] == "min
 // RequiredLimits are the device limits the backend requests explicitly.
 //
 //   - Buffers: the largest binding the presets make is the flat parameter
-//     buffer of the small preset (~21 MB; AdamW binds it whole) or a
+//     buffer of the small preset (~20 MB; ZeroGrad binds it whole) or a
 //     [B,T,V] logits / [B,NH,T,T] attention buffer (~8 MB at batch 16);
 //     WebGPU's defaults (128 MiB binding, 256 MiB buffer) cover them,
 //     and the backend asks for up to 1 GiB where the adapter has it.

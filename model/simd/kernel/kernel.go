@@ -5,7 +5,8 @@
 //
 // The module imports its memory as "go" "mem": the Go program's own linear
 // memory. Every pointer argument is a byte address in that memory (a Go
-// slice's &s[0]), so kernels read and write Go slices in place.
+// slice's &s[0]), so kernels read and write Go slices in place. The
+// exports are gemm (below) and the op kernels of ops.go.
 //
 // Matrix multiply (export "gemm") follows the BLIS/GotoBLAS structure,
 // scaled down to what a browser tab needs:

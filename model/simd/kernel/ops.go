@@ -252,6 +252,33 @@ func gelu(m *wasm.Module) {
 	})
 }
 
+// headLoop emits body(off) for every 16-byte vector of a head (hsb bytes,
+// a multiple of 16, d the loop's byte offset): four vectors an iteration
+// (off = 0, 16, 32, 48) when hsb is a multiple of 64, as in every preset,
+// else one (off = 0).
+func headLoop(f *wasm.Func, hsb, d *wasm.Local, body func(off uint32)) {
+	f.If(wasm.I32Eqz(wasm.I32And(hsb.Get(), k32(63))), func() {
+		f.For(d, k32(0), hsb.Get(), k32(64), func() {
+			for off := uint32(0); off < 64; off += 16 {
+				body(off)
+			}
+		})
+	}, func() {
+		f.For(d, k32(0), hsb.Get(), k32(16), func() { body(0) })
+	})
+}
+
+// headBlocks is headLoop for loops that keep a block of the head in
+// registers across an inner loop: begin, inner and end get the number of
+// vectors in the block (4, or 1 when hsb is not a multiple of 64).
+func headBlocks(f *wasm.Func, hsb, d *wasm.Local, body func(vecs int)) {
+	f.If(wasm.I32Eqz(wasm.I32And(hsb.Get(), k32(63))), func() {
+		f.For(d, k32(0), hsb.Get(), k32(64), func() { body(4) })
+	}, func() {
+		f.For(d, k32(0), hsb.Get(), k32(16), func() { body(1) })
+	})
+}
+
 // attention: causal multi-head self-attention, forward and backward, one
 // (sequence, head, query) row at a time, the head's dims in f32x4.
 func attention(m *wasm.Module, r rowFuncs) {
@@ -265,7 +292,10 @@ func attention(m *wasm.Module, r rowFuncs) {
 	q, kp, vp := f.Local("q", i32), f.Local("kp", i32), f.Local("vp", i32)
 	arow, ap, o, n := f.Local("arow", i32), f.Local("ap", i32), f.Local("o", i32), f.Local("n", i32)
 	mx, s := f.Local("mx", f32), f.Local("s", f32)
-	acc := f.Local("acc", v128)
+	var accs [4]*wasm.Local
+	for k := range accs {
+		accs[k] = f.Local(name("acc", k), v128)
+	}
 
 	f.Do(hsb.Set(mul(wasm.I32DivS(C.Get(), NH.Get()), k32(4))), rs.Set(mul(C.Get(), k32(12))))
 	f.For(b, k32(0), B.Get(), k32(1), func() {
@@ -280,11 +310,15 @@ func attention(m *wasm.Module, r rowFuncs) {
 					mx.Set(f32c(-math.MaxFloat32)))
 				// scores: att[j] = q·k_j · scale
 				f.For(j, k32(0), n.Get(), k32(1), func() {
-					f.Do(acc.Set(wasm.F32x4Zero()))
-					f.For(d, k32(0), hsb.Get(), k32(16), func() {
-						f.Do(acc.Set(vadd(acc.Get(), vmul(wasm.V128Load(add(q.Get(), d.Get()), 0), wasm.V128Load(add(kp.Get(), d.Get()), 0)))))
+					for _, a := range accs {
+						f.Do(a.Set(wasm.F32x4Zero()))
+					}
+					headLoop(f, hsb, d, func(off uint32) {
+						a := accs[off/16]
+						f.Do(a.Set(vadd(a.Get(), vmul(wasm.V128Load(add(q.Get(), d.Get()), off), wasm.V128Load(add(kp.Get(), d.Get()), off)))))
 					})
-					f.Do(s.Set(wasm.F32Mul(hsum(f, acc.Get()), scale.Get())),
+					sum := vadd(vadd(accs[0].Get(), accs[1].Get()), vadd(accs[2].Get(), accs[3].Get()))
+					f.Do(s.Set(wasm.F32Mul(hsum(f, sum), scale.Get())),
 						wasm.F32Store(ap.Get(), 0, s.Get()),
 						mx.Set(wasm.F32Max(mx.Get(), s.Get())),
 						kp.Set(add(kp.Get(), rs.Get())), ap.Set(add(ap.Get(), k32(4))))
@@ -295,15 +329,23 @@ func attention(m *wasm.Module, r rowFuncs) {
 					wasm.Call(r.zero, add(arow.Get(), mul(n.Get(), k32(4))), sub(Tk.Get(), n.Get())))
 				// out[b,i, h*hs:] = sum_j att[j] v_j, one vector of dims at a time
 				f.Do(o.Set(add(add(out.Get(), mul(mul(add(mul(b.Get(), Tq.Get()), i.Get()), C.Get()), k32(4))), mul(h.Get(), hsb.Get()))))
-				f.For(d, k32(0), hsb.Get(), k32(16), func() {
-					f.Do(acc.Set(wasm.F32x4Zero()),
-						ap.Set(arow.Get()),
+				pv := f.Local("pv", v128)
+				headBlocks(f, hsb, d, func(vecs int) {
+					for k := 0; k < vecs; k++ {
+						f.Do(accs[k].Set(wasm.F32x4Zero()))
+					}
+					f.Do(ap.Set(arow.Get()),
 						vp.Set(add(add(add(add(kv.Get(), mul(mul(b.Get(), Tk.Get()), rs.Get())), mul(C.Get(), k32(8))), mul(h.Get(), hsb.Get())), d.Get())))
 					f.For(j, k32(0), n.Get(), k32(1), func() {
-						f.Do(acc.Set(vadd(acc.Get(), vmul(wasm.V128Load32Splat(ap.Get(), 0), wasm.V128Load(vp.Get(), 0)))),
-							ap.Set(add(ap.Get(), k32(4))), vp.Set(add(vp.Get(), rs.Get())))
+						f.Do(pv.Set(wasm.V128Load32Splat(ap.Get(), 0)))
+						for k := 0; k < vecs; k++ {
+							f.Do(accs[k].Set(vadd(accs[k].Get(), vmul(pv.Get(), wasm.V128Load(vp.Get(), uint32(16*k))))))
+						}
+						f.Do(ap.Set(add(ap.Get(), k32(4))), vp.Set(add(vp.Get(), rs.Get())))
 					})
-					f.Do(wasm.V128Store(add(o.Get(), d.Get()), 0, acc.Get()))
+					for k := 0; k < vecs; k++ {
+						f.Do(wasm.V128Store(add(o.Get(), d.Get()), uint32(16*k), accs[k].Get()))
+					}
 				})
 			})
 		})
@@ -321,7 +363,9 @@ func attention(m *wasm.Module, r rowFuncs) {
 	kb, off := f.Local("kb", i32), f.Local("off", i32)
 	a, dot, dpre := f.Local("a", f32), f.Local("dot", f32), f.Local("dpre", f32)
 	s = f.Local("s", f32)
-	acc = f.Local("acc", v128)
+	for k := range accs {
+		accs[k] = f.Local(name("acc", k), v128)
+	}
 	av, x, p := f.Local("av", v128), f.Local("x", v128), f.Local("p", i32)
 
 	f.Do(hsb.Set(mul(wasm.I32DivS(C.Get(), NH.Get()), k32(4))), rs.Set(mul(C.Get(), k32(12))))
@@ -339,15 +383,19 @@ func attention(m *wasm.Module, r rowFuncs) {
 				f.For(j, k32(0), add(i.Get(), k32(1)), k32(1), func() {
 					f.Do(off.Set(add(add(kb.Get(), mul(C.Get(), k32(4))), mul(j.Get(), rs.Get()))),
 						a.Set(wasm.F32Load(add(arow.Get(), mul(j.Get(), k32(4))), 0)),
-						av.Set(wasm.F32x4Splat(a.Get())),
-						acc.Set(wasm.F32x4Zero()))
-					f.For(d, k32(0), hsb.Get(), k32(16), func() {
-						f.Do(x.Set(wasm.V128Load(add(do.Get(), d.Get()), 0)),
-							acc.Set(vadd(acc.Get(), vmul(x.Get(), wasm.V128Load(add(add(qkv.Get(), off.Get()), d.Get()), 0)))),
+						av.Set(wasm.F32x4Splat(a.Get())))
+					for _, a := range accs {
+						f.Do(a.Set(wasm.F32x4Zero()))
+					}
+					headLoop(f, hsb, d, func(o uint32) {
+						a := accs[o/16]
+						f.Do(x.Set(wasm.V128Load(add(do.Get(), d.Get()), o)),
+							a.Set(vadd(a.Get(), vmul(x.Get(), wasm.V128Load(add(add(qkv.Get(), off.Get()), d.Get()), o)))),
 							p.Set(add(add(dqkv.Get(), off.Get()), d.Get())),
-							wasm.V128Store(p.Get(), 0, vadd(wasm.V128Load(p.Get(), 0), vmul(av.Get(), x.Get()))))
+							wasm.V128Store(p.Get(), o, vadd(wasm.V128Load(p.Get(), o), vmul(av.Get(), x.Get()))))
 					})
-					f.Do(s.Set(hsum(f, acc.Get())),
+					sum := vadd(vadd(accs[0].Get(), accs[1].Get()), vadd(accs[2].Get(), accs[3].Get()))
+					f.Do(s.Set(hsum(f, sum)),
 						wasm.F32Store(add(drow.Get(), mul(j.Get(), k32(4))), 0, s.Get()),
 						dot.Set(wasm.F32Add(dot.Get(), wasm.F32Mul(s.Get(), a.Get()))))
 				})
@@ -358,13 +406,13 @@ func attention(m *wasm.Module, r rowFuncs) {
 						dpre.Set(wasm.F32Mul(wasm.F32Mul(a.Get(), wasm.F32Sub(wasm.F32Load(add(drow.Get(), mul(j.Get(), k32(4))), 0), dot.Get())), scale.Get())),
 						av.Set(wasm.F32x4Splat(dpre.Get())),
 						off.Set(add(kb.Get(), mul(j.Get(), rs.Get()))))
-					f.For(d, k32(0), hsb.Get(), k32(16), func() {
+					headLoop(f, hsb, d, func(o uint32) {
 						f.Do(p.Set(add(add(dqkv.Get(), qoff.Get()), d.Get())),
-							wasm.V128Store(p.Get(), 0, vadd(wasm.V128Load(p.Get(), 0),
-								vmul(av.Get(), wasm.V128Load(add(add(qkv.Get(), off.Get()), d.Get()), 0)))),
+							wasm.V128Store(p.Get(), o, vadd(wasm.V128Load(p.Get(), o),
+								vmul(av.Get(), wasm.V128Load(add(add(qkv.Get(), off.Get()), d.Get()), o)))),
 							p.Set(add(add(dqkv.Get(), off.Get()), d.Get())),
-							wasm.V128Store(p.Get(), 0, vadd(wasm.V128Load(p.Get(), 0),
-								vmul(av.Get(), wasm.V128Load(add(add(qkv.Get(), qoff.Get()), d.Get()), 0)))))
+							wasm.V128Store(p.Get(), o, vadd(wasm.V128Load(p.Get(), o),
+								vmul(av.Get(), wasm.V128Load(add(add(qkv.Get(), qoff.Get()), d.Get()), o)))))
 					})
 				})
 			})
@@ -466,18 +514,23 @@ func addBias(m *wasm.Module) {
 	})
 }
 
-// biasBackward: db[C] += column sums of dout [N,C] (C % 4 == 0).
+// biasBackward: db[C] += column sums of dout [N,C] (C % 4 == 0). Each
+// vector of columns is summed down the rows in a register (rows in order,
+// as package cpu sums them).
 func biasBackward(m *wasm.Module) {
 	f := m.Func("bias_bwd", true)
 	db, dout, N, C := f.Param("db", i32), f.Param("dout", i32), f.Param("N", i32), f.Param("C", i32)
-	row, c, cb := f.Local("row", i32), f.Local("c", i32), f.Local("cb", i32)
+	c, cb, p, end := f.Local("c", i32), f.Local("cb", i32), f.Local("p", i32), f.Local("end", i32)
+	acc := f.Local("acc", v128)
 	f.Do(cb.Set(mul(C.Get(), k32(4))))
-	f.For(row, k32(0), N.Get(), k32(1), func() {
-		f.For(c, k32(0), cb.Get(), k32(16), func() {
-			f.Do(wasm.V128Store(add(db.Get(), c.Get()), 0,
-				vadd(wasm.V128Load(add(db.Get(), c.Get()), 0), wasm.V128Load(add(dout.Get(), c.Get()), 0))))
+	f.For(c, k32(0), cb.Get(), k32(16), func() {
+		f.Do(acc.Set(wasm.V128Load(add(db.Get(), c.Get()), 0)),
+			p.Set(add(dout.Get(), c.Get())),
+			end.Set(add(p.Get(), mul(N.Get(), cb.Get()))))
+		f.While(wasm.I32LtU(p.Get(), end.Get()), func() {
+			f.Do(acc.Set(vadd(acc.Get(), wasm.V128Load(p.Get(), 0))), p.Set(add(p.Get(), cb.Get())))
 		})
-		f.Do(dout.Set(add(dout.Get(), cb.Get())))
+		f.Do(wasm.V128Store(add(db.Get(), c.Get()), 0, acc.Get()))
 	})
 }
 

@@ -1,7 +1,8 @@
 // Causal multi-head attention, backward, training form (Tq = Tk = T,
 // pos0 = 0). Two passes, no atomics:
 //
-// attention_backward_scores: one workgroup per (b, h, i) row:
+// attention_backward_scores: one row of 32 invocations per (b, h, i), 8
+//   rows per workgroup:
 //   g_j = dout_i . v_j (the gradient of att[i,j]), then the softmax
 //   backward: datt[i,j] = att[i,j] * (g_j - sum_j' att[i,j'] g_j') * scale,
 //   the gradient of the scaled scores q_i . k_j, kept in the datt scratch.
@@ -10,7 +11,8 @@
 //   dq_t += sum_{j<=t} datt[t,j] k_j,  dk_t += sum_{i>=t} datt[i,t] q_i,
 //   dv_t += sum_{i>=t} att[i,t] dout_i.
 
-const WG: u32 = 64u;
+const LANES: u32 = 32u;
+const ROWS: u32 = 8u;
 
 struct P {
     B: u32,
@@ -27,13 +29,12 @@ struct P {
 @group(0) @binding(4) var<storage, read> att: array<f32>;        // [B,NH,T,T]
 @group(0) @binding(5) var<storage, read_write> dqkv: array<f32>; // [B,T,3C]
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(LANES, ROWS)
 fn attention_backward_scores(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                             @builtin(local_invocation_index) lid: u32) {
-    let row = flat(wg, nwg); // (b*NH + h)*T + i
-    if (row >= p.B * p.NH * p.T) {
-        return;
-    }
+                             @builtin(local_invocation_id) lid: vec3<u32>) {
+    let row = flat(wg, nwg) * ROWS + lid.y; // (b*NH + h)*T + i
+    let ok = row < p.B * p.NH * p.T;
+    let lane = lid.x;
     let i = row % p.T;
     let bh = row / p.T;
     let h = bh % p.NH;
@@ -42,8 +43,9 @@ fn attention_backward_scores(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_
     let C3 = 3u * p.C;
     let o = (b * p.T + i) * p.C + h * hs;
     let arow = row * p.T;
+    let last = select(0u, i + 1u, ok); // keys 0..last-1
     var dot = 0.0;
-    for (var j = lid; j <= i; j += WG) {
+    for (var j = lane; j < last; j += LANES) {
         let v = (b * p.T + j) * C3 + 2u * p.C + h * hs;
         var g = 0.0;
         for (var d = 0u; d < hs; d++) {
@@ -52,8 +54,8 @@ fn attention_backward_scores(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_
         datt[arow + j] = g;
         dot += g * att[arow + j];
     }
-    let total = wg_sum(dot, lid);
-    for (var j = lid; j <= i; j += WG) {
+    let total = row_sum(dot, lane, lid.y);
+    for (var j = lane; j < last; j += LANES) {
         datt[arow + j] = att[arow + j] * (datt[arow + j] - total) * p.scale;
     }
 }

@@ -1,8 +1,10 @@
-// layernorm_forward: one workgroup per row of inp [N,C]; two-pass
-// statistics (mean, then the mean squared deviation) as the CPU backend.
-// dst [N,C] = (inp - mean) * rstd * w + b; mean [N], rstd [N] saved.
+// layernorm_forward: rows of inp [N,C], 8 per workgroup, 32 invocations
+// per row; two-pass statistics (mean, then the mean squared deviation) as
+// the CPU backend. dst [N,C] = (inp - mean) * rstd * w + b; mean [N],
+// rstd [N] saved.
 
-const WG: u32 = 128u;
+const LANES: u32 = 32u;
+const ROWS: u32 = 8u;
 
 struct P {
     N: u32,
@@ -17,29 +19,35 @@ struct P {
 @group(0) @binding(5) var<storage, read> w: array<f32>;
 @group(0) @binding(6) var<storage, read> b: array<f32>;
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(LANES, ROWS)
 fn layernorm_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                     @builtin(local_invocation_index) lid: u32) {
-    let row = flat(wg, nwg);
-    if (row >= p.N) {
-        return;
-    }
+                     @builtin(local_invocation_id) lid: vec3<u32>) {
+    let row = flat(wg, nwg) * ROWS + lid.y;
+    let ok = row < p.N;
+    let lane = lid.x;
     let base = row * p.C;
     var s = 0.0;
-    for (var c = lid; c < p.C; c += WG) {
-        s += inp[base + c];
+    if (ok) {
+        for (var c = lane; c < p.C; c += LANES) {
+            s += inp[base + c];
+        }
     }
-    let m = wg_sum(s, lid) / f32(p.C);
+    let m = row_sum(s, lane, lid.y) / f32(p.C);
     var v = 0.0;
-    for (var c = lid; c < p.C; c += WG) {
-        let d = inp[base + c] - m;
-        v += d * d;
+    if (ok) {
+        for (var c = lane; c < p.C; c += LANES) {
+            let d = inp[base + c] - m;
+            v += d * d;
+        }
     }
-    let r = 1.0 / sqrt(wg_sum(v, lid) / f32(p.C) + 1e-5);
-    for (var c = lid; c < p.C; c += WG) {
+    let r = 1.0 / sqrt(row_sum(v, lane, lid.y) / f32(p.C) + 1e-5);
+    if (!ok) {
+        return;
+    }
+    for (var c = lane; c < p.C; c += LANES) {
         dst[base + c] = (inp[base + c] - m) * r * w[c] + b[c];
     }
-    if (lid == 0u) {
+    if (lane == 0u) {
         mean[row] = m;
         rstd[row] = r;
     }

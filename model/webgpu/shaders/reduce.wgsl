@@ -1,33 +1,39 @@
-// reduce.wgsl is prepended to kernels that reduce across a workgroup of WG
-// invocations (WG, a power of two, is declared by the kernel). The tree
-// has a fixed shape, so results are deterministic: same inputs, same bits.
+// reduce.wgsl is prepended to kernels that reduce along rows: a
+// workgroup of LANES x ROWS invocations (declared by the kernel; LANES a
+// power of two) works on ROWS rows at once, LANES invocations per row.
+// row_sum and row_max reduce over the LANES invocations of row r, for
+// every row at the same time, so they must be called in uniform control
+// flow (kernels flag invocations past the last row instead of returning).
+// The trees have a fixed shape: results are deterministic.
 
-var<workgroup> red: array<f32, WG>;
+var<workgroup> red: array<f32, LANES * ROWS>;
 
-fn wg_sum(v: f32, lid: u32) -> f32 {
-    red[lid] = v;
+fn row_sum(v: f32, lane: u32, r: u32) -> f32 {
+    let base = r * LANES;
+    red[base + lane] = v;
     workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s = s / 2u) {
-        if (lid < s) {
-            red[lid] = red[lid] + red[lid + s];
+    for (var s = LANES / 2u; s > 0u; s = s / 2u) {
+        if (lane < s) {
+            red[base + lane] = red[base + lane] + red[base + lane + s];
         }
         workgroupBarrier();
     }
-    let r = red[0];
+    let total = red[base];
     workgroupBarrier();
-    return r;
+    return total;
 }
 
-fn wg_max(v: f32, lid: u32) -> f32 {
-    red[lid] = v;
+fn row_max(v: f32, lane: u32, r: u32) -> f32 {
+    let base = r * LANES;
+    red[base + lane] = v;
     workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s = s / 2u) {
-        if (lid < s) {
-            red[lid] = max(red[lid], red[lid + s]);
+    for (var s = LANES / 2u; s > 0u; s = s / 2u) {
+        if (lane < s) {
+            red[base + lane] = max(red[base + lane], red[base + lane + s]);
         }
         workgroupBarrier();
     }
-    let r = red[0];
+    let m = red[base];
     workgroupBarrier();
-    return r;
+    return m;
 }

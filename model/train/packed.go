@@ -1,63 +1,12 @@
 package train
 
 import (
-	"errors"
 	"fmt"
-	"math/rand/v2"
 
 	"tinystages/model"
 	"tinystages/model/chat"
 	"tinystages/model/tokenizer"
 )
-
-// SFT is the supervised fine-tuning producer: conversations rendered with
-// the chat template, one per row, the loss only on assistant tokens (the
-// closing <|end|> included) — the weight of every other target is 0.
-type SFT struct {
-	rows  [][]int32   // rendered conversations, each at most T+1 tokens
-	masks [][]float32 // their SFT masks
-	// Skipped counts conversations longer than the context, left out.
-	Skipped int
-}
-
-// ErrNoExamples is returned when no conversation fits the context.
-var ErrNoExamples = errors.New("no usable examples")
-
-// NewSFT renders convs for a model with context T. Conversations that do
-// not fit T+1 tokens are skipped (and counted).
-func NewSFT(tok *tokenizer.Tokenizer, convs [][]chat.Message, T int) (*SFT, error) {
-	s := &SFT{}
-	for i, c := range convs {
-		toks, mask, err := chat.Render(tok, c)
-		if err != nil {
-			return nil, fmt.Errorf("train: conversation %d: %w", i, err)
-		}
-		if len(toks) > T+1 {
-			s.Skipped++
-			continue
-		}
-		s.rows = append(s.rows, toks)
-		s.masks = append(s.masks, mask)
-	}
-	if len(s.rows) == 0 {
-		return nil, fmt.Errorf("train: %w: all %d conversations exceed the context of %d tokens", ErrNoExamples, len(convs), T)
-	}
-	return s, nil
-}
-
-// Len is the number of usable conversations.
-func (s *SFT) Len() int { return len(s.rows) }
-
-// Next implements Producer: B conversations drawn at random, padded to T.
-func (s *SFT) Next(B, T int, rng *rand.Rand) *model.Batch {
-	rows := make([][]int32, B)
-	masks := make([][]float32, B)
-	for b := range rows {
-		i := rng.IntN(len(s.rows))
-		rows[b], masks[b] = s.rows[i], s.masks[i]
-	}
-	return PackSequences(rows, masks, T)
-}
 
 // PackSequences packs token sequences (each at most T+1 long) into one
 // batch of width T padded with <|pad|>: inputs are a sequence's tokens,

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"tinystages/model"
+	"tinystages/model/compute"
+	"tinystages/model/cpu"
+	"tinystages/model/train"
+)
+
+// flaky is a CPU backend that can lose its "device", as WebGPU can: after
+// lose (or fail, an error reported before the loss is), Read gives NaN and
+// Err says why.
+type flaky struct {
+	*cpu.Backend
+	lost   chan struct{}
+	failed bool
+}
+
+func newFlaky() *flaky { return &flaky{Backend: cpu.New(nil), lost: make(chan struct{})} }
+
+func (f *flaky) Lost() <-chan struct{} { return f.lost }
+func (f *flaky) lose()                 { f.failed = true; close(f.lost) }
+func (f *flaky) fail()                 { f.failed = true }
+
+func (f *flaky) Err() error {
+	if f.failed {
+		return errors.New("device lost (unknown): simulated")
+	}
+	return nil
+}
+
+func (f *flaky) Read(dst []float32, src compute.Buffer) {
+	if f.failed {
+		for i := range dst {
+			dst[i] = float32(math.NaN())
+		}
+		return
+	}
+	f.Backend.Read(dst, src)
+}
+
+// randomTokens is a producer of learnable random batches.
+type randomTokens struct{ V int }
+
+func (p randomTokens) Next(B, T int, rng *rand.Rand) *model.Batch {
+	w := make([][]int32, B)
+	for i := range w {
+		w[i] = make([]int32, T+1)
+		w[i][0] = int32(rng.IntN(p.V))
+		for j := 1; j <= T; j++ {
+			w[i][j] = (w[i][j-1]*5 + 1) % int32(p.V)
+		}
+	}
+	return model.NextTokenBatch(w)
+}
+
+// TestLossGuard loses the device in the middle of a run and checks that
+// the guarded run ends exactly where an uninterrupted run does.
+func TestLossGuard(t *testing.T) {
+	cfg := model.Config{VocabSize: 29, MaxSeqLen: 8, NLayer: 1, NHead: 2, NEmbd: 16}
+	st := train.DefaultSettings(train.StagePretrain, "nano")
+	st.Steps, st.Batch, st.LR = 12, 3, 1e-2
+	newRun := func(be compute.Backend) *train.Run {
+		m, err := model.New(cfg, be, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := train.NewRun(st, m, nil, randomTokens{cfg.VocabSize}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+
+	ref := newRun(cpu.New(nil))
+	var want []float64
+	for !ref.Done() {
+		mt, err := ref.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, mt.Loss)
+	}
+
+	for _, tt := range []struct {
+		name        string
+		breakDevice func(*flaky)
+	}{{"lost", (*flaky).lose}, {"error before the loss", (*flaky).fail}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dev := newFlaky()
+			run := newRun(dev)
+			var switched string
+			g := guardRun(run, dev, 4, func(lost error) (compute.Backend, string, string) {
+				be := cpu.New(nil)
+				return be, be.Name(), "the GPU was lost"
+			})
+			if g == nil {
+				t.Fatal("no guard for a backend that can be lost")
+			}
+			var got []float64
+			for !run.Done() {
+				if run.StepsDone() == 6 {
+					tt.breakDevice(dev) // during step 7: two steps after the snapshot at 4
+				}
+				mt, err := run.Step()
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec, name, why, err := g.afterStep(run, &mt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec {
+					switched = name + ": " + why
+					t.Logf("recovered: %s", switched)
+				}
+				got = append(got, mt.Loss)
+			}
+			if !strings.Contains(switched, "resumed from the snapshot at step 4, replayed 3 steps") {
+				t.Errorf("switch message %q", switched)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("step %d: loss %v, uninterrupted run %v", i+1, got[i], want[i])
+				}
+			}
+			pw, pg := ref.Model.Params(), run.Model.Params()
+			for i := range pw {
+				if pw[i] != pg[i] {
+					t.Fatalf("parameter %d: %v after recovery, %v uninterrupted", i, pg[i], pw[i])
+				}
+			}
+			if _, ok := run.Producer.(*recording); ok {
+				t.Error("still recording batches after moving to a backend that cannot be lost")
+			}
+		})
+	}
+}
