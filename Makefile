@@ -62,7 +62,7 @@ WASM_VET_PKGS := ./app ./app/ui ./app/protocol ./app/engine ./model/...
 # page's main thread stays light, which other tests' browsers would blur.
 E2E_PKG := ./app/e2e
 
-test: setup
+test: setup web/datasets/manifest.json
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet $(WASM_VET_PKGS)
 	$(GO) test $$($(GO) list ./... | grep -v '/app/e2e$$')
