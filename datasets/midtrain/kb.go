@@ -17,9 +17,10 @@ type KBConfig struct {
 	MinMentions, MaxMentions int // answer-bearing sentences per mid-training fact
 }
 
-// DefaultKBConfig is the shipped knowledge base: about 530 pages (370 KB of text), each
-// mid-training fact written 18 to 30 times.
-var DefaultKBConfig = KBConfig{Pages: 360, MinMentions: 18, MaxMentions: 30}
+// DefaultKBConfig is the shipped knowledge base, each mid-training fact
+// written 45 to 65 times (a tiny model needs many mentions to store a fact;
+// see pretrain.DefaultConfig).
+var DefaultKBConfig = KBConfig{Pages: 300, MinMentions: 45, MaxMentions: 65}
 
 // Base returns the knowledge base's URL prefix, e.g.
 // "https://kb.dravek.example".

@@ -93,7 +93,11 @@ func Synthetic(w *world.World, code []record.CodeDoc, kb []record.KBDoc, seed ui
 	}
 	for _, d := range kb {
 		for _, c := range d.Cites {
-			add(GenCites, "Page: "+d.Title, "Cites: "+titles[c], d.ID)
+			// a citation of a page outside the train split has no title
+			// here; leaving it out keeps eval pages out of training text
+			if titles[c] != "" {
+				add(GenCites, "Page: "+d.Title, "Cites: "+titles[c], d.ID)
+			}
 		}
 	}
 	for _, d := range kb {
