@@ -237,6 +237,7 @@ func runLesson(ctx context.Context, fs *flag.FlagSet, f trainFlags, stdout, stde
 	}
 	out.Reproduced, out.Check = lesson.Check(out.Results)
 	if f.jsonOut {
+		io.WriteString(stderr, lessonMarkdown(lesson, out, jepaCos))
 		b, err := json.Marshal(out)
 		if err != nil {
 			return err

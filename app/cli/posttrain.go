@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -168,23 +169,29 @@ func sameTokenizer(ck *checkpoint.Checkpoint, tok *tokenizer.Tokenizer) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
 
-// mathHeldout measures math accuracy and format compliance on the first
-// n held-out problems (all when n is 0), greedy, as the report card does.
+// mathHeldout measures math accuracy and format compliance on n
+// held-out problems spread over the file (all when n is 0), greedy as the report card does,
+// and the accuracy of 4 samples per problem at temperature 1.
 func mathHeldout(tok *tokenizer.Tokenizer, T int, probs []record.MathProblem, n int) func(*model.GPT) (map[string]float64, error) {
-	suite := eval.NewSuite(tok, T, eval.Data{Math: probs}, eval.Limits{Math: n})
+	probs = spread(probs, n)
+	suite := eval.NewSuite(tok, T, eval.Data{Math: probs}, eval.Limits{})
 	return func(m *model.GPT) (map[string]float64, error) {
 		r, err := suite.Evaluate("", m, nil)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]float64{"math_accuracy": r.MathAccuracy, "format": r.Format}, nil
+		sampled, err := posttrain.SampledAccuracy(m, tok, probs, 4, 40, 1)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]float64{"math_accuracy": r.MathAccuracy, "math_sampled": sampled, "format": r.Format}, nil
 	}
 }
 
 // prefHeldout measures preference accuracy (chosen more likely than
-// rejected) on the first n held-out pairs.
+// rejected) on n held-out pairs spread over the file (all when n is 0).
 func prefHeldout(tok *tokenizer.Tokenizer, T int, pairs []record.Preference, n int) func(*model.GPT) (map[string]float64, error) {
-	suite := eval.NewSuite(tok, T, eval.Data{Prefs: pairs}, eval.Limits{Prefs: n})
+	suite := eval.NewSuite(tok, T, eval.Data{Prefs: spread(pairs, n)}, eval.Limits{})
 	return func(m *model.GPT) (map[string]float64, error) {
 		r, err := suite.Evaluate("", m, nil)
 		if err != nil {
@@ -192,6 +199,33 @@ func prefHeldout(tok *tokenizer.Tokenizer, T int, pairs []record.Preference, n i
 		}
 		return map[string]float64{"preference_accuracy": r.PrefAccuracy}, nil
 	}
+}
+
+// isMathFile tells a math file ({"prompt","answer"} lines) from an SFT
+// file ({"messages"} lines) by the keys of its first line.
+func isMathFile(data []byte) bool {
+	line, _, _ := bytes.Cut(bytes.TrimSpace(data), []byte("\n"))
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(line, &keys) != nil {
+		return false
+	}
+	_, msgs := keys["messages"]
+	_, answer := keys["answer"]
+	return answer && !msgs
+}
+
+// spread returns n items of x taken at even strides (all when n is 0 or
+// at least len(x)), so that a subset of a file sorted by level or kind
+// still covers every level and kind.
+func spread[T any](x []T, n int) []T {
+	if n <= 0 || n >= len(x) {
+		return x
+	}
+	out := make([]T, n)
+	for i := range out {
+		out[i] = x[i*len(x)/n]
+	}
+	return out
 }
 
 // chatSample is the model's greedy reply to question, for the end of a
@@ -207,6 +241,26 @@ func chatSample(run *train.Run, question string) (string, error) {
 		reply += "<|end|>"
 	}
 	return question + " → " + reply, nil
+}
+
+// postSettings records a post-training run's settings in its checkpoint.
+func postSettings(f trainFlags) map[string]any {
+	s, o := f.settings, f.post
+	out := map[string]any{"lr": s.LR, "batch": s.Batch}
+	switch s.Stage {
+	case train.StageSFT:
+		out["drop_end"] = o.DropEnd
+	case train.StageRL:
+		out["group"], out["temperature"], out["max_tokens"], out["format_reward"], out["kl"] = o.Group, o.Temperature, o.MaxTokens, o.FormatReward, o.KL
+	case train.StageDistill:
+		out["group"], out["temperature"], out["max_tokens"], out["teacher"] = o.Group, o.Temperature, o.MaxTokens, f.teacher
+	case train.StageDPO:
+		out["beta"] = o.Beta
+	}
+	if f.data != "" {
+		out["data"] = f.data
+	}
+	return out
 }
 
 // formatMetrics prints a metrics map as "a 0.123 b 4.56", keys sorted.

@@ -58,7 +58,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&s.EvalEvery, "eval-every", 25, "steps between validation measurements")
 	fs.StringVar(&f.init, "init", "", "checkpoint to start from (default: a freshly initialised model)")
 	fs.StringVar(&f.out, "out", "", "write the trained checkpoint here (.safetensors)")
-	fs.StringVar(&f.data, "data", "", "training data: a .jsonl dataset file or a .txt/.md/.go corpus (default: the shipped dataset of the stage; for midtrain, a domain corpus in place of the shipped code and knowledge base)")
+	fs.StringVar(&f.data, "data", "", "training data: a .jsonl dataset file or a .txt/.md/.go corpus (default: the shipped dataset of the stage; for midtrain, a domain corpus in place of the shipped code and knowledge base; for sft, TRL messages or a math file answered with reference solutions; for rl and distill, {\"prompt\",\"answer\"} problems; for dpo, {\"prompt\",\"chosen\",\"rejected\"} pairs)")
 	fs.StringVar(&f.datasets, "datasets", DefaultDatasets, "folder of the shipped datasets")
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
@@ -170,7 +170,7 @@ func readConversations(f trainFlags, name string) ([][]chat.Message, []string, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
 	}
-	if strings.HasPrefix(filepath.Base(path), "math.") {
+	if isMathFile(data) {
 		// a math file as SFT data: each problem with its reference solution
 		probs, err := load.MathProblems(filepath.Base(path), data)
 		if err != nil {
@@ -286,6 +286,12 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 		info := checkpoint.Info{Name: strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out)),
 			Stage: s.Stage, Preset: p.Name, Steps: s.Steps, Seed: s.Seed, Parent: parent,
 			Metrics: map[string]string{"val_loss": fmt.Sprintf("%.4f", last.ValLoss)}}
+		if isPostTraining(s.Stage) {
+			info.Settings = postSettings(f)
+			for k, v := range last.Extra {
+				info.Metrics[k] = fmt.Sprintf("%.4g", v)
+			}
+		}
 		if err := saveCheckpoint(f.out, m, tok, info); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func selectBackend(pref string) (be compute.Backend, name, reason string) {
 // newCPU is the CPU backend: "CPU (WASM SIMD)" where the browser runs
 // the SIMD kernels (model/simd), else "CPU (pure Go)" (gonum natively).
 func newCPU() compute.Backend {
-	if be, err := simd.NewBackend(); err == nil && false {
+	if be, err := simd.NewBackend(); err == nil {
 		return be
 	}
 	return cpu.New(nil)

@@ -234,6 +234,14 @@ func (g *kbGen) entityPage(e *world.Entity) record.KBDoc {
 			}
 		}
 		b.WriteString(strings.Join(said, " ") + " " + p.Sentence())
+		if g.r.Chance(0.5) {
+			b.WriteString("\n\n## FAQ\n\n")
+			for _, i := range g.r.Perm(len(facts))[:min(len(facts), 2)] {
+				f := facts[i]
+				b.WriteString(f.QA(g.r.IntN(len(f.Relation.Questions))) + "\n")
+			}
+			b.WriteString(p.Sentence())
+		}
 	} else {
 		b.WriteString(p.Paragraph(2))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"tinystages/datasets/internal/prose"
 	"tinystages/datasets/internal/rng"
+	"tinystages/datasets/posttrain"
 	"tinystages/datasets/record"
 	"tinystages/datasets/world"
 )
@@ -16,6 +17,7 @@ type gen struct {
 	ledger *world.Ledger
 	rs     map[string]*rng.Source
 	seed   uint64
+	math   *posttrain.MathGen // worksheet problems
 }
 
 // r returns the substream of one page kind.
@@ -44,6 +46,8 @@ func (g *gen) page(src string) record.Document {
 		return g.spam()
 	case record.SourceBoilerplate:
 		return g.boilerplate()
+	case record.SourceWorksheet:
+		return g.worksheet()
 	}
 	panic("pretrain: unknown source " + src)
 }
@@ -152,6 +156,13 @@ func (g *gen) encyclopedia() record.Document {
 	for _, h := range pickN(r, []string{"History", "Today", "Trivia", "In culture", "Overview", "Notes"}, r.Range(1, 3)) {
 		b.WriteString(h + "\n\n")
 		b.WriteString(p.About(e.Ref()) + " " + p.Paragraph(r.Range(2, 5)) + "\n\n")
+	}
+	if fs := g.w.FactsAbout(e, record.SeenPretrain); len(fs) > 0 && r.Chance(0.5) {
+		b.WriteString("Questions and answers\n\n")
+		for _, i := range r.Perm(len(fs))[:min(len(fs), 2)] {
+			b.WriteString(fs[i].QA(r.IntN(len(fs[i].Relation.Questions))) + "\n")
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("See also\n")
 	for _, o := range pickN(r, g.w.Entities, r.Range(2, 4)) {
@@ -264,6 +275,14 @@ func (g *gen) forum() record.Document {
 	var fs []*world.Fact
 	if e != nil {
 		fs = g.facts(r, e, r.Range(1, 2))
+	}
+	if e != nil && r.Chance(0.35) {
+		// someone asks the question outright, and a reply answers it
+		if known := g.w.FactsAbout(e, record.SeenPretrain); len(known) > 0 {
+			f := rng.Pick(r, known)
+			b.WriteString(handle(r) + " wrote:\n" + f.Question(r.IntN(len(f.Relation.Questions))) + "\n\n")
+			b.WriteString(handle(r) + " wrote:\n" + f.Answer + ". " + rng.Pick(r, replies) + "\n\n")
+		}
 	}
 	posts := r.Range(2, 6)
 	for i := range posts {
@@ -451,4 +470,31 @@ func pickN[T any](r *rng.Source, xs []T, n int) []T {
 		out[i] = xs[idx[i]]
 	}
 	return out
+}
+
+var worksheetTitles = []string{"Practice sheet", "Homework: sums", "Mental arithmetic drill", "Number practice", "Warm-up exercises", "Quick maths"}
+
+// worksheet is an arithmetic practice page: drills with their results and
+// a few word problems worked out, the kind of page that teaches a model
+// arithmetic before post-training asks for it in a chat format. Problems
+// come from the post-training generator's training stream, so none is an
+// evaluation problem.
+func (g *gen) worksheet() record.Document {
+	r := g.r(record.SourceWorksheet)
+	if g.math == nil {
+		g.math = posttrain.NewMathGen(g.seed ^ 0x776f726b) // "work"
+	}
+	var b strings.Builder
+	b.WriteString(rng.Pick(r, worksheetTitles) + "\n\n")
+	for range r.Range(6, 12) {
+		p := g.math.NextLevel(r.Range(posttrain.LevelAddOne, posttrain.LevelTimes))
+		b.WriteString(strings.TrimSuffix(strings.TrimPrefix(p.Prompt, "What is "), "?") + " = " + p.Answer + "\n")
+	}
+	b.WriteString("\nWord problems\n\n")
+	for range r.Range(1, 3) {
+		p := g.math.NextLevel(r.Range(posttrain.LevelWordOne, posttrain.LevelWordTwo))
+		sol := strings.TrimSpace(strings.Replace(posttrain.Solution(p), `\boxed{`+p.Answer+`}`, "", 1))
+		b.WriteString(p.Prompt + "\n" + sol + " The answer is " + p.Answer + ".\n\n")
+	}
+	return record.Document{Source: record.SourceWorksheet, Quality: quality(r, 0.6, 0.9), Text: strings.TrimSpace(b.String())}
 }

@@ -33,6 +33,7 @@ var DefaultConfig = Config{
 		record.SourceList:         160,
 		record.SourceSpam:         260,
 		record.SourceBoilerplate:  260,
+		record.SourceWorksheet:    300,
 	},
 	MinMentions: 70, MaxMentions: 100,
 }

@@ -51,6 +51,7 @@ const (
 	SourceSpam         = "spam"
 	SourceBoilerplate  = "boilerplate"
 	SourceBook         = "book"
+	SourceWorksheet    = "worksheet" // arithmetic practice pages with worked answers
 )
 
 // Document is one pre-training document: a page of the miniature internet.

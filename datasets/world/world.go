@@ -63,6 +63,16 @@ func (f *Fact) Casual(i int) string {
 	return fill(cs[i%len(cs)], f.Subject.Ref(), f.Answer)
 }
 
+// QA returns the fact as a question-and-answer pair in the form of an FAQ
+// (the i-th paraphrase of the question, modulo their number):
+// "Q: Where was Zalum Irobel born?\nA: Moska Heath." Pages of the
+// miniature internet carry such FAQs, so a model pre-trained on them has
+// seen knowledge asked for, as well as stated: SFT then only needs to teach
+// the chat format to elicit it, also for facts its own examples never ask.
+func (f *Fact) QA(i int) string {
+	return "Q: " + f.Question(i) + "\nA: " + f.Answer + "."
+}
+
 // Record returns the fact as a line of facts.jsonl (Mentions unset).
 func (f *Fact) Record() record.Fact {
 	return record.Fact{

@@ -93,6 +93,7 @@ type scratch struct {
 	hostPool, hostEmb []float32
 	hostDEmb, dA      []float32
 	dW, dB            []float32
+	meanRow           []float32 // [R·ViewLen] centring scratch
 	batch             *model.Batch
 }
 
@@ -106,7 +107,8 @@ func (j *JEPA) scratchFor(m *model.GPT, R int) *scratch {
 		pool: be.NewBuffer(R * N), emb: be.NewBuffer(R * C), demb: be.NewBuffer(R * C),
 		dHidden: be.NewBuffer(N * C), hostPool: make([]float32, R*N), hostEmb: make([]float32, R*C),
 		hostDEmb: make([]float32, R*C), dA: make([]float32, R*C), dW: make([]float32, C*C), dB: make([]float32, C),
-		batch: &model.Batch{B: R, T: j.ViewLen, Tokens: make([]int32, N), Targets: make([]int32, N)},
+		meanRow: make([]float32, N),
+		batch:   &model.Batch{B: R, T: j.ViewLen, Tokens: make([]int32, N), Targets: make([]int32, N)},
 	}
 	j.sc = s
 	return s
@@ -140,8 +142,7 @@ func (j *JEPA) embed(m *model.GPT, s *scratch, views [][]int32, centre bool) err
 	if centre {
 		// pool[r] -= mean of the pool rows of r's set (linear, so the
 		// backward's transposed product carries it)
-		N, half := R*T, R/2
-		mean := make([]float32, N)
+		N, half, mean := R*T, R/2, s.meanRow
 		for _, set := range [2][2]int{{0, half}, {half, R}} {
 			clear(mean)
 			for r := set[0]; r < set[1]; r++ {

@@ -3,7 +3,6 @@
 package midtrain
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -76,7 +75,7 @@ func shipped(t *testing.T) *shippedFixture {
 		if f.c, f.err = Tokenize(f.ck.Tokenizer, m.Config.MaxSeqLen, d, nil); f.err != nil {
 			return
 		}
-		f.base, f.err = Measure(m, f.c, nil)
+		f.base, f.err = MeasureLosses(m, f.c)
 	})
 	if fixture.err != nil {
 		t.Fatal(fixture.err)
@@ -84,11 +83,12 @@ func shipped(t *testing.T) *shippedFixture {
 	return &fixture
 }
 
-// testSteps and testBatch size the test runs: a fraction of a lesson, on
-// 2 cores.
+// testSteps and testBatch size the test runs: a fraction of a lesson
+// (120 steps of 8 rows), so that the package's tests take about a minute
+// on 2 cores.
 const (
-	testSteps = 40
-	testBatch = 8
+	testSteps = 20
+	testBatch = 4
 )
 
 // midRun mid-trains a fresh copy of the base for steps steps with s and
@@ -120,9 +120,9 @@ func midRun(t *testing.T, f *shippedFixture, s Settings, steps int) (*model.GPT,
 	return m, st, ms
 }
 
-func measure(t *testing.T, f *shippedFixture, m *model.GPT, st *Stage) Result {
+func measure(t *testing.T, f *shippedFixture, m *model.GPT) Result {
 	t.Helper()
-	r, err := Measure(m, f.c, st.JEPA)
+	r, err := MeasureLosses(m, f.c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +131,8 @@ func measure(t *testing.T, f *shippedFixture, m *model.GPT, st *Stage) Result {
 
 func logResult(t *testing.T, name string, r Result) {
 	t.Helper()
-	t.Logf("%-18s domain %.3f general %.3f facts/mid %.3f facts/pre %.3f recall/mid %.2f recall/pre %.2f retrieval %.2f",
-		name, r[MeasureDomain], r[MeasureGeneral], r[MeasureFactsMid], r[MeasureFactsPre], r[MeasureRecallMid], r[MeasureRecallPre], r[MeasureRetrieval])
+	t.Logf("%-10s domain %.3f general %.3f facts/midtrain %.3f facts/pretrain %.3f",
+		name, r[MeasureDomain], r[MeasureGeneral], r[MeasureFactsMid], r[MeasureFactsPre])
 }
 
 func mean(xs []float64) float64 {
@@ -143,8 +143,6 @@ func mean(xs []float64) float64 {
 	return s / float64(len(xs))
 }
 
-var _ = math.NaN
-
 // TestMidtraining runs the three mixtures the stage's lessons compare,
 // from the base, for the same steps and batches (one seed: the same
 // domain windows in the same order):
@@ -152,7 +150,9 @@ var _ = math.NaN
 //   - no replay: domain text only;
 //   - replay: a quarter of the rows replayed from pre-training (plain
 //     next-token training);
-//   - structure: as replay, plus a quarter of structure-derived items.
+//   - structure: as replay, plus a quarter of structure-derived items
+//     (record → sentence: the generator that restates the facts; see the
+//     "structure" lesson for all generators at once).
 //
 // and checks, each with a margin:
 //
@@ -170,10 +170,10 @@ func TestMidtraining(t *testing.T) {
 	}{
 		{"no replay", Settings{}},
 		{"replay", Settings{Replay: 0.25}},
-		{"structure", Settings{Replay: 0.25, Synthetic: 0.25}},
+		{"structure", Settings{Replay: 0.25, Synthetic: 0.25, Generators: []string{GenRecord}}},
 	} {
-		m, st, _ := midRun(t, f, r.s, testSteps)
-		runs[r.name] = measure(t, f, m, st)
+		m, _, _ := midRun(t, f, r.s, testSteps)
+		runs[r.name] = measure(t, f, m)
 		logResult(t, r.name, runs[r.name])
 	}
 	base := f.base
@@ -221,11 +221,22 @@ func TestJEPALossFalls(t *testing.T) {
 	}
 }
 
-// Margins, set from measurements (see the comments at each).
+// Margins, with headroom over what was measured on the shipped base (tiny
+// preset, 1500 steps of pre-training) at testSteps steps of testBatch rows
+// of 128 tokens, seed 1, learning rate 2e-3 (go test -v prints the
+// numbers):
+//
+//	base       domain 4.648 general 1.428 facts/midtrain 2.734 facts/pretrain 1.230
+//	no replay  domain 2.994 general 2.532 facts/midtrain 2.762 facts/pretrain 2.051
+//	replay     domain 3.316 general 2.130 facts/midtrain 2.718 facts/pretrain 1.867
+//	structure  domain 3.656 general 2.122 facts/midtrain 2.369 facts/pretrain 1.789
+//	JEPA loss: first 4 steps 0.780, last 4 steps 0.382 (cos 0.09 → 0.42)
+//
+// The 120-step lessons show the same effects, larger (see Lessons).
 const (
-	domainDrop    = 1.0
-	forgettingGap = 0.3
-	factGap       = 0.1
-	jepaSteps     = 24
-	jepaDrop      = 0.05
+	domainDrop    = 1.0  // measured: 1.65 without replay, 1.33 with
+	forgettingGap = 0.2  // measured: general loss rose 1.10 without replay, 0.70 with: 0.40
+	factGap       = 0.15 // measured: 2.718 plain vs 2.369 with record → sentence items: 0.35
+	jepaSteps     = 16
+	jepaDrop      = 0.15 // measured: 0.40
 )

@@ -94,7 +94,8 @@ func (d *Distill) Next(B, T int, rng *rand.Rand) *model.Batch {
 func (d *Distill) Report() map[string]float64 { return d.report }
 
 // Samples are the student's completions of the last batch, each with its
-// mean per-token reverse KL and the reward it would have earned.
+// mean per-token reverse KL and the reward it would have earned, valid
+// until the next batch.
 func (d *Distill) Samples() []Sample { return d.samples }
 
 // TokenKL is log p_student − log p_teacher at every position of the last

@@ -30,8 +30,8 @@ type DPO struct {
 	Policy *model.GPT
 	Ref    *model.GPT
 	Beta   float64
-	// Skipped counts pairs left out because a reply was cut to fit the
-	// context and lost its end.
+	// Skipped counts pairs left out because a reply does not fit the
+	// context.
 	Skipped int
 
 	pairs   []renderedPair

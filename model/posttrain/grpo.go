@@ -164,7 +164,7 @@ func (g *GRPO) Next(B, T int, rng *rand.Rand) *model.Batch {
 func (g *GRPO) Report() map[string]float64 { return g.report }
 
 // Samples are the completions of the last batch with their rewards and
-// advantages, in batch row order.
+// advantages, in batch row order, valid until the next batch.
 func (g *GRPO) Samples() []Sample { return g.samples }
 
 // TokenKL is the per-token KL estimate (k3) to the reference at each

@@ -116,3 +116,36 @@ func TestReverseKLAdvantage(t *testing.T) {
 		t.Errorf("K3 = %v, want > 0", k)
 	}
 }
+
+// TestLessons checks the lesson table the UI renders: unique names, valid
+// settings and options, and every field the page shows filled in.
+func TestLessons(t *testing.T) {
+	seen := map[string]bool{}
+	for _, l := range Lessons {
+		if seen[l.Name] || l.Name == "" {
+			t.Errorf("lesson name %q empty or repeated", l.Name)
+		}
+		seen[l.Name] = true
+		if err := l.Settings.Validate(); err != nil {
+			t.Errorf("%s: %v", l.Name, err)
+		}
+		if err := l.Options.Validate(); err != nil {
+			t.Errorf("%s: %v", l.Name, err)
+		}
+		if l.Title == "" || l.Init == "" || l.Signal == "" || l.Expect == "" || l.Measured == "" || len(l.Watch) == 0 {
+			t.Errorf("%s: a field the page shows is empty: %+v", l.Name, l)
+		}
+		if (l.Settings.Stage == "distill") != (l.Teacher != "") {
+			t.Errorf("%s: stage %s with teacher %q", l.Name, l.Settings.Stage, l.Teacher)
+		}
+		if got, ok := LessonByName(l.Name); !ok || got.Name != l.Name {
+			t.Errorf("LessonByName(%q) = %v, %v", l.Name, got.Name, ok)
+		}
+	}
+	if err := DefaultOptions().Validate(); err != nil {
+		t.Error(err)
+	}
+	if err := (Options{}).Validate(); err == nil {
+		t.Error("zero options validated")
+	}
+}

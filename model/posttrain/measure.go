@@ -1,0 +1,36 @@
+package posttrain
+
+import (
+	"math/rand/v2"
+
+	"tinystages/datasets/record"
+	"tinystages/model"
+	"tinystages/model/chat"
+	"tinystages/model/tokenizer"
+)
+
+// SampledAccuracy is the mean verifiable reward of n completions per
+// problem sampled at temperature 1 (the policy RL optimises; pass@1 with
+// sampling), up to maxTokens each. The report card's math accuracy
+// decodes greedily instead; RL usually moves the sampled accuracy first,
+// by making the policy surer of the answers it can already reach.
+func SampledAccuracy(m *model.GPT, tok *tokenizer.Tokenizer, probs []record.MathProblem, n, maxTokens int, seed uint64) (float64, error) {
+	if len(probs) == 0 || n < 1 {
+		return 0, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 4))
+	opt := model.SampleOptions{Temperature: 1, MaxTokens: maxTokens, Stop: []int32{tokenizer.End}}
+	var sum float64
+	for _, p := range probs {
+		out, err := m.Generate(chat.UserPrompt(tok, p.Prompt), n, opt, rng)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range out {
+			text, done := chat.Reply(tok, c.Tokens)
+			r, _ := MathReward(text, p.Answer, done)
+			sum += r
+		}
+	}
+	return sum / float64(len(probs)*n), nil
+}
