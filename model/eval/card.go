@@ -30,6 +30,8 @@ var columns = []column{
 	{"general loss", func(r Row) float64 { return r.GeneralLoss }, "%.3f", false},
 	{"bits/byte", func(r Row) float64 { return r.GeneralBPB }, "%.3f", false},
 	{"domain loss", func(r Row) float64 { return r.DomainLoss }, "%.3f", false},
+	{"recall pre-train facts", func(r Row) float64 { return r.RecallPre }, "%.0f%%", true},
+	{"recall mid-train facts", func(r Row) float64 { return r.RecallMid }, "%.0f%%", true},
 	{"QA pre-train facts", func(r Row) float64 { return r.QAPretrain }, "%.0f%%", true},
 	{"QA mid-train facts", func(r Row) float64 { return r.QAMidtrain }, "%.0f%%", true},
 	{"QA unseen facts", func(r Row) float64 { return r.QANever }, "%.0f%%", true},
@@ -118,7 +120,7 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	}
 	var m map[string]any
 	nullable := plain(r)
-	for _, f := range []*float64{&nullable.GeneralLoss, &nullable.GeneralBPB, &nullable.DomainLoss, &nullable.QAPretrain,
+	for _, f := range []*float64{&nullable.GeneralLoss, &nullable.GeneralBPB, &nullable.DomainLoss, &nullable.RecallPre, &nullable.RecallMid, &nullable.QAPretrain,
 		&nullable.QAMidtrain, &nullable.QANever, &nullable.QANeverIDK, &nullable.MathAccuracy, &nullable.Format, &nullable.PrefAccuracy} {
 		if math.IsNaN(*f) {
 			*f = nanMarker

@@ -8,6 +8,9 @@
 //     text, and the loss per source (encyclopedia, forum, spam, ...);
 //   - domain: next-token loss on held-out mid-training text (Go code and
 //     the organisation's knowledge base);
+//   - facts recalled: the share of the world's facts placed in pre- or
+//     mid-training text that the model completes from the start of their
+//     sentence (a cloze probe: knowledge stored, whatever the format);
 //   - QA: exact match on questions about facts that appeared only in
 //     pre-training text, only in mid-training text, or nowhere (for those,
 //     the share of "I don't know" replies is reported too);
@@ -46,6 +49,7 @@ type Data struct {
 	QA       []record.QA // questions with Seen = pretrain, midtrain or never
 	Math     []record.MathProblem
 	Prefs    []record.Preference
+	Facts    []record.Fact     // the world's facts, for the cloze probe of stored knowledge
 	SourceOf map[string]string // optional: display names of domain sources
 }
 
@@ -68,6 +72,7 @@ type Suite struct {
 	qa      map[string][]record.QA // by Seen
 	math    []record.MathProblem
 	prefs   []record.Preference
+	facts   *FactProbe
 }
 
 // NewSuite tokenizes data for models with context T.
@@ -93,6 +98,9 @@ func NewSuite(tok *tokenizer.Tokenizer, T int, data Data, lim Limits) *Suite {
 			s.qa[q.Seen] = append(s.qa[q.Seen], q)
 		}
 	}
+	if len(data.Facts) > 0 {
+		s.facts = NewFactProbe(tok, data.Facts, record.SeenPretrain, record.SeenMidtrain)
+	}
 	s.math = head(data.Math, lim.Math)
 	s.prefs = head(data.Prefs, lim.Prefs)
 	return s
@@ -113,6 +121,8 @@ type Row struct {
 	GeneralBPB   float64            `json:"general_bits_per_byte"`
 	PerSource    map[string]float64 `json:"per_source_loss,omitempty"`
 	DomainLoss   float64            `json:"domain_loss"`
+	RecallPre    float64            `json:"facts_recalled_pretrain"`
+	RecallMid    float64            `json:"facts_recalled_midtrain"`
 	QAPretrain   float64            `json:"qa_pretrain_only"`
 	QAMidtrain   float64            `json:"qa_midtrain_only"`
 	QANever      float64            `json:"qa_never_seen"`
@@ -133,7 +143,7 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 	}
 	start := time.Now()
 	nan := math.NaN()
-	r := Row{Name: name, GeneralLoss: nan, GeneralBPB: nan, DomainLoss: nan, QAPretrain: nan, QAMidtrain: nan,
+	r := Row{Name: name, GeneralLoss: nan, GeneralBPB: nan, DomainLoss: nan, RecallPre: nan, RecallMid: nan, QAPretrain: nan, QAMidtrain: nan,
 		QANever: nan, QANeverIDK: nan, MathAccuracy: nan, Format: nan, PrefAccuracy: nan}
 	const B = 8
 	if s.general != nil {
@@ -152,6 +162,14 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 			return r, err
 		}
 		r.DomainLoss = loss
+	}
+	if s.facts != nil && s.facts.Len() > 0 {
+		progress("facts", 0, 1)
+		by, err := s.facts.Recall(m, s.tok)
+		if err != nil {
+			return r, err
+		}
+		r.RecallPre, r.RecallMid = by[record.SeenPretrain], by[record.SeenMidtrain]
 	}
 	for _, seen := range []string{record.SeenPretrain, record.SeenMidtrain, record.SeenNever} {
 		items := s.qa[seen]

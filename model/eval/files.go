@@ -7,7 +7,7 @@ import (
 
 // Files are the shipped dataset files a full evaluation reads.
 var Files = struct {
-	General, Code, KB, Math, Prefs string
+	General, Code, KB, Math, Prefs, Facts string
 	QA                             []string
 }{
 	General: "pretrain.eval.jsonl",
@@ -15,6 +15,7 @@ var Files = struct {
 	KB:      "kb.eval.jsonl",
 	Math:    "math.eval.jsonl",
 	Prefs:   "preference.eval.jsonl",
+	Facts:   "facts.jsonl",
 	QA:      []string{"qa-pretrain.eval.jsonl", "qa-midtrain.eval.jsonl", "qa-never.eval.jsonl"},
 }
 
@@ -75,6 +76,12 @@ func LoadData(read func(name string) ([]byte, error)) (Data, error) {
 		return d, err
 	}
 	if d.Prefs, err = load.Preferences(Files.Prefs, data); err != nil {
+		return d, err
+	}
+	if data, err = get(Files.Facts); err != nil {
+		return d, err
+	}
+	if d.Facts, err = load.Facts(Files.Facts, data); err != nil {
 		return d, err
 	}
 	return d, nil

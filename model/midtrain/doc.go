@@ -32,7 +32,7 @@
 // the producer of batches (a train.Mixture of "domain", "synthetic" and
 // "replay" rows, which the page's weight heatmap colours by origin), the
 // validation (domain loss, general loss, and the loss of facts' answers,
-// FactProbe) and, with λ > 0, the JEPA objective (a train.Auxiliary);
+// eval.FactProbe) and, with λ > 0, the JEPA objective (a train.Auxiliary);
 // Stage.NewRun starts the train.Run. Measure is the before/after
 // evaluation the lessons compare; Lessons are presets that reproduce one
 // finding each, with the expected effect in words.

@@ -83,9 +83,8 @@ func MeasureLosses(m *model.GPT, c *Corpora) (Result, error) {
 
 // Lesson is a preset that reproduces one finding of mid-training with one
 // click: runs that differ in one knob, started from the same pre-trained
-// model with the same steps, batch, learning rate and seed (so the same
-// batches of domain text), the measurement that shows the effect, and the
-// effect expected, in words. Compare names the run expected to come out
+// model with the same steps, batch, learning rate and seed, the
+// measurement that shows the effect, and the effect expected, in words. Compare names the run expected to come out
 // better on Metric, then the one it is compared with.
 type Lesson struct {
 	Name    string // for -lesson and URLs
@@ -96,8 +95,11 @@ type Lesson struct {
 	Lower   bool      // whether a lower Metric is better
 	Compare [2]string // labels of Runs: expected better, then baseline
 	Expect  string    // the expected effect, in words
-	// Found is what this lesson showed when it was measured natively
-	// (tiny preset, shipped base checkpoint), in words.
+	// Found is what the lesson showed when it was measured natively: the
+	// tiny base of 2400 pre-training steps, each run 120 steps of 8×128
+	// tokens at learning rate 2e-3, seed 1 (go run ./app train -stage
+	// midtrain -init base.safetensors -lesson <name>). The numbers move
+	// when the datasets or the base change; the direction should not.
 	Found string
 }
 
@@ -119,9 +121,11 @@ var Lessons = []Lesson{
 		},
 		Metric: MeasureGeneral, Lower: true, Compare: [2]string{"25% replay", "no replay"},
 		Expect: "Both runs bring the domain loss down. Trained on domain text alone, the model " +
-			"forgets: its loss on general web text rises well above the base model's. Replaying a " +
-			"quarter of the rows from pre-training keeps the general loss close to where it was, for " +
-			"a slightly smaller gain on the domain.",
+			"forgets: its loss on general web text rises far above the base model's, and it can no " +
+			"longer complete most of the facts it learnt in pre-training. Replaying a quarter of the " +
+			"rows from pre-training keeps most of both, for a slightly smaller gain on the domain.",
+		Found: "Domain loss 4.97 → 2.12 without replay, 2.24 with; general loss 1.15 → 2.69 without " +
+			"replay, 1.47 with; pre-training facts completed exactly 53% → 5% without replay, 32% with.",
 	},
 	{
 		Name:  "structure",
@@ -136,11 +140,14 @@ var Lessons = []Lesson{
 		Expect: "At equal steps, a quarter of the rows given to items made from the knowledge base's records " +
 			"(each record field said as a sentence, in every phrasing of its relation) teaches the facts " +
 			"written only in the knowledge base much faster than the raw pages: the loss of their answers " +
-			"falls further, and some are completed exactly, which plain training does not manage yet. The " +
-			"same quarter spread over every generator (doc comment → signature, title → URL, citations...) " +
-			"does not: those items say nothing about the facts and take rows from the pages that do. " +
-			"Structure helps where it restates what you measure; the price is a little domain loss, since " +
-			"fewer rows are raw domain text.",
+			"falls further, and several times as many are completed exactly. The same quarter spread over " +
+			"every generator (doc comment → signature, title → URL, citations...) does not lower that " +
+			"loss: most of those items say nothing about the facts, and they take rows from the pages " +
+			"that do. Structure helps where it restates what you measure; the price is some domain loss, " +
+			"since fewer rows are raw domain text.",
+		Found: "Mid-training-only facts' answer loss 3.72 → 1.05 plain, 0.78 with record → sentence items, " +
+			"1.40 with every generator; completed exactly: 8%, 27% and 13%. Domain loss 2.24 plain, 2.49 " +
+			"with either synthetic mix.",
 	},
 	{
 		Name:  "jepa",
@@ -157,6 +164,12 @@ var Lessons = []Lesson{
 			"does not carry over to web text, whose only 'views' are neighbouring spans. Watch the JEPA " +
 			"loss fall in both JEPA runs, then compare how well held-out structured pairs find each other " +
 			"in embedding space, and whether the domain loss and the facts moved at all.",
+		Found: "Over two seeds, held-out structured pairs matched in embedding space: 22% and 14% after JEPA " +
+			"on structured pairs, 9% and 8% after JEPA on web-text pairs, 11% and 9% without JEPA. The " +
+			"embedding loss learns the pairing it is given, and neighbouring spans of web text teach " +
+			"nothing about structured pairs. Neither JEPA run helped next-token training at this scale: " +
+			"domain loss 0.05–0.08 higher, facts' answer loss unchanged, for about half again the compute " +
+			"per step. (At λ = 1, on an earlier base, the domain loss was 0.3–0.4 higher.)",
 	},
 }
 

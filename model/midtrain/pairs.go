@@ -55,3 +55,11 @@ func WebPairs(tok *tokenizer.Tokenizer, docs []train.Doc, maxLen int) []Pair {
 	}
 	return out
 }
+
+// clip returns at most the first n tokens of x.
+func clip(x []int32, n int) []int32 {
+	if len(x) > n {
+		return x[:n]
+	}
+	return x
+}

@@ -6,6 +6,7 @@ import (
 
 	"tinystages/datasets/record"
 	"tinystages/model"
+	"tinystages/model/eval"
 	"tinystages/model/tokenizer"
 	"tinystages/model/train"
 )
@@ -29,7 +30,7 @@ type Corpora struct {
 	Synthetic  map[string]*train.Corpus // structure-derived items, by generator (none for a user corpus)
 	Replay     *train.Corpus            // pre-training text replayed
 	GeneralVal *train.ValSet            // held-out pre-training text
-	Facts      *FactProbe               // facts placed in mid- and pre-training
+	Facts      *eval.FactProbe          // facts placed in mid- and pre-training
 	User       string                   // the user corpus's file, "" for the shipped domain
 
 	data *Data
@@ -71,7 +72,7 @@ func Tokenize(tok *tokenizer.Tokenizer, T int, data *Data, progress func(part st
 	progress("replay")
 	c.Replay = train.Tokenize(tok, data.Replay, nil)
 	c.GeneralVal = train.NewValSet(train.Tokenize(tok, data.General, nil), T, GeneralValPerSource)
-	c.Facts = NewFactProbe(tok, data.Facts, record.SeenMidtrain, record.SeenPretrain)
+	c.Facts = eval.NewFactProbe(tok, data.Facts, record.SeenMidtrain, record.SeenPretrain)
 	return c, nil
 }
 

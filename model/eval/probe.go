@@ -1,4 +1,4 @@
-package midtrain
+package eval
 
 import (
 	"fmt"
@@ -74,7 +74,7 @@ func (p *FactProbe) Len() int { return len(p.rows) }
 // all facts, and by placement ("midtrain", "pretrain").
 func (p *FactProbe) Loss(m *model.GPT, B int) (float64, map[string]float64, error) {
 	if len(p.rows) == 0 {
-		return 0, nil, fmt.Errorf("midtrain: %w: no facts to probe", train.ErrCorpusTooSmall)
+		return 0, nil, fmt.Errorf("eval: %w: no facts to probe", train.ErrCorpusTooSmall)
 	}
 	T := min(p.T, m.Config.MaxSeqLen) - 1
 	sum, n := map[string]float64{}, map[string]float64{}
