@@ -3,6 +3,9 @@
 #   make run      build everything, then serve on http://localhost:8080
 #   make test     set up (Go modules, Chromium), vet, and run every test
 #
+#   make static   write the app as a static site (build/static), for any
+#                 static file server; BASE=/tinystages/ hosts it under a sub-path
+#
 # Other targets: build, bench, checkpoints, datasets, icons, clean.
 
 GO       ?= go
@@ -24,7 +27,7 @@ endif
 WASM_TEST_CANDIDATES := ./model/... ./datasets/load/... ./datasets/record/... ./datasets/manifest/... ./datasets/split/... ./app/protocol/...
 WASM_TEST_PKGS = $(shell $(WASM_ENV) $(GO) list -e -f '{{if and (not .Error) (not .DepsErrors) (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' $(WASM_TEST_CANDIDATES) 2>/dev/null)
 
-.PHONY: run build serve test setup bench checkpoints datasets icons clean FORCE
+.PHONY: run build serve static test setup bench checkpoints datasets icons clean FORCE
 
 run: build
 	$(GO) run $(SERVE_FLAGS) ./app serve -addr $(ADDR)
@@ -33,6 +36,18 @@ build: web/datasets/manifest.json web/app.wasm.br web/engine.wasm.br
 
 serve:
 	$(GO) run $(SERVE_FLAGS) ./app serve -addr $(ADDR)
+
+# The app as files, for a host that serves files and nothing else (GitHub
+# Pages, S3, nginx): pages, go-app's files, app.wasm, engine.wasm, the
+# datasets, the checkpoints and the service worker, every URL under BASE
+# (https://user.github.io/tinystages/ is BASE=/tinystages/). Try it with
+# any file server, e.g.: cd build && python3 -m http.server, then open
+# http://localhost:8000/static/ after make static BASE=/static/.
+BASE       ?= /
+STATIC_DIR ?= build/static
+static: build
+	rm -rf $(STATIC_DIR)
+	$(GO) run $(SERVE_FLAGS) ./app static -out $(STATIC_DIR) -base $(BASE)
 
 # The shipped datasets, built when missing (make datasets rebuilds them).
 web/datasets/manifest.json:
@@ -126,4 +141,4 @@ icons:
 
 clean:
 	rm -f web/app.wasm web/engine.wasm web/*.wasm.gz web/*.wasm.br web/*.tmp
-	rm -rf web/datasets app/testdata/artifacts
+	rm -rf web/datasets app/testdata/artifacts build/static

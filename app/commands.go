@@ -30,6 +30,7 @@ commands:
   eval      evaluate a checkpoint
   bench     measure matmul and training speed
   compress  write FILE.gz and FILE.br next to each FILE, for the server
+  static    write the app as a static site: -out build/static -base /tinystages/
 `
 
 // run runs the command named by args[0] (serve when there is none) and
@@ -66,6 +67,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: go run ./app compress FILE...", errUsage)
 		}
 		return server.Precompress(args...)
+	case "static":
+		return static(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -108,4 +111,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "tinystages %s: serving %s on http://%s (Ctrl-C stops)\n", srv.Version(), *web, host)
 	return server.Serve(ctx, ln, srv, stdout)
+}
+
+// static writes the app as files for a static host (server.WriteStatic).
+func static(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("static", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "build/static", "directory to write the site into")
+	base := fs.String("base", "/", "URL path the site is hosted under (/tinystages/ for https://user.github.io/tinystages/)")
+	web := fs.String("web", "web", "the built web directory (make build)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: static takes no arguments, got %q", errUsage, fs.Args())
+	}
+	for _, f := range []string{"app.wasm", "engine.wasm", "datasets/manifest.json"} {
+		if _, err := os.Stat(*web + "/" + f); err != nil {
+			return fmt.Errorf("%s/%s is missing: run make build first", *web, f)
+		}
+	}
+	rep, err := server.WriteStatic(*out, server.Config{WebDir: *web, Pages: ui.Paths(), Version: version}, *base)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, rep)
+	return nil
 }

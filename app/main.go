@@ -6,6 +6,7 @@
 //	go run ./app serve -addr :8081 -web web
 //	go run ./app train|eval|bench ...   the native training commands (package cli)
 //	go run ./app compress FILE...       write FILE.gz and FILE.br for the server
+//	go run ./app static -out DIR -base /sub/path/   the app as a static site
 //
 // The training engine that runs in the browser's Web Worker is a separate,
 // smaller program: app/engine.

@@ -18,7 +18,7 @@ WebAssembly.instantiateStreaming(fetch("engine.wasm"), go.importObject)
   .then((result) => { self.goInstance = result.instance; return go.run(result.instance); }) // model/simd runs its kernels on this instance's memory
   .catch((err) => {
     self.postMessage(JSON.stringify({
-      v: 1,
+      v: 2, // protocol.Version
       kind: "error",
       error: { phase: "loading the engine", message: String(err) },
     }));

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -61,55 +60,14 @@ func midtrainSettings(f trainFlags) (midtrain.Settings, error) {
 // midtrainCorpora loads the shipped mid-training data, with -data as the
 // user's domain corpus in place of the shipped one, and tokenizes it.
 func midtrainCorpora(f trainFlags, tok *tokenizer.Tokenizer, T int, log *progress) (*midtrain.Corpora, error) {
-	data, err := midtrain.LoadData(func(name string) ([]byte, error) {
-		b, err := os.ReadFile(filepath.Join(f.datasets, name))
-		if err != nil {
-			return nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
-		}
-		return b, nil
-	})
+	d, err := stageData(f)
 	if err != nil {
 		return nil, err
 	}
 	if f.data != "" {
-		b, err := os.ReadFile(f.data)
-		if err != nil {
-			return nil, err
-		}
-		u, err := midtrain.ParseUserCorpus(filepath.Base(f.data), b)
-		if err != nil {
-			return nil, err
-		}
-		data = data.WithUserCorpus(u)
-		log.phase("domain corpus: %s (%d documents) in place of the shipped code and knowledge base", u.File, len(u.Docs))
+		log.phase("domain corpus: %s in place of the shipped code and knowledge base", f.data)
 	}
-	return midtrain.Tokenize(tok, T, data, nil)
-}
-
-// midtrainData is the mid-training stage: the mixture of domain text,
-// structure-derived items and replayed pre-training text, validated on
-// domain, general and fact-answer loss, with JEPA when -jepa > 0. Its
-// held-out measurement adds the facts' exact recall and the retrieval of
-// held-out paired views.
-func midtrainData(f trainFlags, m *model.GPT, tok *tokenizer.Tokenizer, log *progress) (stageData, error) {
-	s, err := midtrainSettings(f)
-	if err != nil {
-		return stageData{}, err
-	}
-	c, err := midtrainCorpora(f, tok, m.Config.MaxSeqLen, log)
-	if err != nil {
-		return stageData{}, err
-	}
-	st, err := c.Stage(s, m.Config.NEmbd)
-	if err != nil {
-		return stageData{}, err
-	}
-	d := stageData{producer: st.Mixture, val: st.Val, about: st.About,
-		heldout: func(m *model.GPT) (map[string]float64, error) { return midtrain.Measure(m, c, st.JEPA) }}
-	if st.JEPA != nil {
-		d.aux = st.JEPA
-	}
-	return d, nil
+	return d.MidCorpora(tok, T)
 }
 
 // lessonStepJSON is one line of `train -lesson ... -json`: a step of one

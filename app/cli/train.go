@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -15,10 +16,10 @@ import (
 
 	"tinystages/datasets/load"
 	"tinystages/model"
-	"tinystages/model/chat"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
 	"tinystages/model/posttrain"
+	"tinystages/model/stages"
 	"tinystages/model/tokenizer"
 	"tinystages/model/train"
 )
@@ -115,80 +116,91 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return trainStage(ctx, f, p, stdout, stderr)
 }
 
-// stageData is what a stage trains on: its producer of batches and its
-// validation measurement.
-type stageData struct {
-	producer train.Producer
-	val      train.Validator
-	about    string          // for the log
-	aux      train.Auxiliary // an objective added to each step (mid-training's JEPA), or nil
-	// heldout, when set, measures held-out task metrics (math accuracy,
-	// preference accuracy) before, during and after a post-training run.
-	heldout func(m *model.GPT) (map[string]float64, error)
+// stageData opens the shipped datasets of f for the stage builder, with
+// -data, when given, in place of the stage's shipped training data.
+func stageData(f trainFlags) (*stages.Data, error) {
+	d := &stages.Data{Read: func(name string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(f.datasets, name))
+		if err != nil {
+			return nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
+		}
+		return b, nil
+	}}
+	if kind := stages.KindFor(f.settings.Stage); f.data != "" && kind != "" {
+		b, err := os.ReadFile(f.data)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := d.Use(kind, filepath.Base(f.data), b); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
-// dataFor builds the producer and validator of f's stage for model m
-// (with tokenizer tok and context T).
-func dataFor(f trainFlags, m *model.GPT, tok *tokenizer.Tokenizer, T int, log *progress) (stageData, error) {
+// stageSettings are the stage builder's settings of f.
+func stageSettings(f trainFlags) (stages.Settings, error) {
+	s := stages.Settings{Train: f.settings, Post: f.post, HeldOut: f.heldout, Sampled: 4}
+	if f.settings.Stage == train.StageMidtrain {
+		mid, err := midtrainSettings(f)
+		if err != nil {
+			return s, err
+		}
+		s.Mid = mid
+	}
+	return s, nil
+}
+
+// dataFor builds f's stage for model m (with tokenizer tok and context
+// T): pre-training here, from the shipped corpus or -data; every other
+// stage with the stage builder the browser engine uses too.
+func dataFor(f trainFlags, m *model.GPT, tok *tokenizer.Tokenizer, T int, log *progress) (*stages.Built, error) {
 	s := f.settings
-	switch s.Stage {
-	case train.StagePretrain:
+	if s.Stage == train.StagePretrain {
 		trainDocs, evalDocs, err := pretrainDocs(f)
 		if err != nil {
-			return stageData{}, err
-		}
-		trainDocs = train.FilterQuality(trainDocs, s.MinQuality)
-		if len(trainDocs) == 0 {
-			return stageData{}, fmt.Errorf("train: no document has quality >= %v: lower -min-quality", s.MinQuality)
+			return nil, err
 		}
 		log.phase("tokenizing %d training and %d evaluation documents", len(trainDocs), len(evalDocs))
-		trainC := train.Tokenize(tok, trainDocs, nil)
-		prod, err := train.NewNextToken(trainC, T)
-		if err != nil {
-			return stageData{}, err
+		b, err := stages.Pretrain(trainDocs, evalDocs, s.MinQuality, tok, T)
+		if errors.Is(err, stages.ErrNoDocuments) {
+			return nil, fmt.Errorf("train: no document has quality >= %v: lower -min-quality", s.MinQuality)
 		}
-		val := train.NewValSet(train.Tokenize(tok, evalDocs, nil), T, 8)
-		return stageData{producer: prod, val: val, about: fmt.Sprintf("%d training tokens", len(trainC.Tokens))}, nil
-	case train.StageMidtrain:
-		return midtrainData(f, m, tok, log)
-	case train.StageSFT:
-		return sftData(f, tok, T)
-	case train.StageRL, train.StageDistill, train.StageDPO:
-		return postData(f, m, tok, log)
+		return b, err
 	}
-	return stageData{}, fmt.Errorf("%w: -stage %s is not implemented yet", ErrUsage, s.Stage)
-}
-
-// readConversations reads an SFT file: -data for the training file, or the
-// shipped one called name.
-func readConversations(f trainFlags, name string) ([][]chat.Message, []string, error) {
-	path := filepath.Join(f.datasets, name)
-	if f.data != "" && strings.Contains(name, ".train.") {
-		path = f.data
+	if !stages.IsPostTraining(s.Stage) && s.Stage != train.StageMidtrain {
+		return nil, fmt.Errorf("%w: -stage %s is not implemented yet", ErrUsage, s.Stage)
 	}
-	data, err := os.ReadFile(path)
+	if s.Stage == train.StageDistill && f.teacher == "" {
+		return nil, fmt.Errorf("%w: -stage distill needs -teacher <checkpoint.safetensors> (make checkpoints writes web/checkpoints/teacher.safetensors)", ErrUsage)
+	}
+	ss, err := stageSettings(f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("train: %w (build the datasets first: make datasets)", err)
+		return nil, err
 	}
-	if isMathFile(data) {
-		// a math file as SFT data: each problem with its reference solution
-		probs, err := load.MathProblems(filepath.Base(path), data)
-		if err != nil {
-			return nil, nil, err
-		}
-		convs := posttrain.MathConversations(probs)
-		kinds := make([]string, len(convs))
-		for i := range kinds {
-			kinds[i] = "math"
-		}
-		return convs, kinds, nil
-	}
-	recs, err := load.Examples(filepath.Base(path), data)
+	d, err := stageData(f)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	convs, kinds := posttrain.Conversations(recs)
-	return convs, kinds, nil
+	if s.Stage == train.StageMidtrain && f.data != "" {
+		log.phase("domain corpus: %s in place of the shipped code and knowledge base", f.data)
+	}
+	ms := stages.Models{Policy: m, Tok: tok, Reference: func() (*model.GPT, error) { return loadModel(f.init, nil) }}
+	if s.Stage == train.StageDistill {
+		if ms.Teacher, err = loadModel(f.teacher, tok); err != nil {
+			return nil, err
+		}
+	}
+	b, err := d.Build(ss, ms)
+	if err != nil {
+		return nil, err
+	}
+	if s.Stage == train.StageDistill && b.HeldOut != nil {
+		if h, err := b.HeldOut(ms.Teacher); err == nil {
+			log.phase("teacher %s held-out: %s", f.teacher, formatMetrics(h))
+		}
+	}
+	return b, nil
 }
 
 func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr io.Writer) error {
@@ -230,19 +242,18 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 	if err != nil {
 		return err
 	}
-	run, err := train.NewRun(s, m, tok, data.producer, data.val)
+	run, err := data.NewRun(s, m, tok)
 	if err != nil {
 		return err
 	}
-	run.Aux = data.aux
 	log.phase("%s: %s (%d parameters) on %s, %d steps of %d×%d tokens, %s",
-		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.about)
+		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.About)
 	var last train.Metrics
 	measure := func(step int) (map[string]float64, error) {
-		if data.heldout == nil || !(step == 0 || run.Done() || (s.EvalEvery > 0 && step%s.EvalEvery == 0)) {
+		if data.HeldOut == nil || !(step == 0 || run.Done() || (s.EvalEvery > 0 && step%s.EvalEvery == 0)) {
 			return nil, nil
 		}
-		h, err := data.heldout(m)
+		h, err := data.HeldOut(m)
 		if err == nil {
 			log.phase("held-out after %d steps: %s", step, formatMetrics(h))
 		}
@@ -272,7 +283,7 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 		log.step(mt)
 	}
 	var sample string
-	if isPostTraining(s.Stage) {
+	if stages.IsPostTraining(s.Stage) {
 		sample, err = chatSample(run, "What is 7 + 5?")
 	} else {
 		sample, err = run.Sample("The", 40, 0.8)
@@ -286,7 +297,7 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 		info := checkpoint.Info{Name: strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out)),
 			Stage: s.Stage, Preset: p.Name, Steps: s.Steps, Seed: s.Seed, Parent: parent,
 			Metrics: map[string]string{"val_loss": fmt.Sprintf("%.4f", last.ValLoss)}}
-		if isPostTraining(s.Stage) {
+		if stages.IsPostTraining(s.Stage) {
 			info.Settings = postSettings(f)
 			for k, v := range last.Extra {
 				info.Metrics[k] = fmt.Sprintf("%.4g", v)

@@ -56,7 +56,7 @@ func TestOverviewLoadsWithoutErrors(t *testing.T) {
 	}
 	// The other pages render too.
 	for _, p := range []string{"/midtraining", "/posttraining"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(testid("placeholder"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(testid("stage-start"))); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
 	}

@@ -78,6 +78,20 @@ func site(t *testing.T) string {
 				}
 			}
 		}
+		// The shipped checkpoints the stages after pre-training start from
+		// (make checkpoints writes them; a missing one is the page's to report).
+		if ckpts, err := filepath.Glob(filepath.Join(root, "web", "checkpoints", "*.safetensors")); err == nil && len(ckpts) > 0 {
+			if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
+				siteErr = err
+				return
+			}
+			for _, c := range ckpts {
+				if err := copyFile(c, filepath.Join(dir, "checkpoints", filepath.Base(c))); err != nil {
+					siteErr = err
+					return
+				}
+			}
+		}
 		start := time.Now()
 		browsertest.BuildWasm(t, "tinystages/app", filepath.Join(dir, "app.wasm"))
 		browsertest.BuildWasm(t, "tinystages/app/engine", filepath.Join(dir, "engine.wasm"))

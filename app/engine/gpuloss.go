@@ -57,6 +57,16 @@ func (r *recording) Next(B, T int, rng *rand.Rand) *model.Batch {
 	return b
 }
 
+// Report forwards the report of a producer that makes one
+// (train.Reporter: RL's rewards, DPO's margins), so that the wrapping does
+// not hide the stage's metrics.
+func (r *recording) Report() map[string]float64 {
+	if rep, ok := r.Producer.(train.Reporter); ok {
+		return rep.Report()
+	}
+	return nil
+}
+
 // guardRun returns a guard for run if its backend can lose its device
 // (nil otherwise), wrapping the run's producer and taking the first
 // snapshot.

@@ -26,6 +26,9 @@ func main() {
 	// receive runs inside a JavaScript callback: it must not block, so a
 	// command that does not fit the channel is handed over by a goroutine.
 	receive := func(data js.Value) {
+		if data.Type() == js.TypeObject && receiveModel(data) { // issue 9: models in and out (models_js.go)
+			return
+		}
 		if data.Type() != js.TypeString {
 			post(errorMessage("", errors.New("the engine received a message that is not a string")))
 			return
@@ -56,10 +59,12 @@ func main() {
 
 	s := &session{
 		fetch:         fetch,
+		fetchProgress: fetchProgress, // fetch_js.go
 		post:          post,
 		yield:         func() { time.Sleep(time.Millisecond) },
 		selectBackend: selectBackend,
 	}
+	theModels = newModels(s, newCPU) // issue 9 (models.go)
 	post(protocol.Message{Kind: protocol.KindReady, Ready: &protocol.Ready{Protocol: protocol.Version, Engine: build}})
 	s.serve(cmds)
 }

@@ -15,6 +15,7 @@ import (
 	"tinystages/datasets/record"
 	"tinystages/model"
 	"tinystages/model/compute"
+	"tinystages/model/stages"
 	"tinystages/model/tokenizer"
 	"tinystages/model/train"
 )
@@ -27,9 +28,6 @@ const (
 	SampleTokens = 40
 	// SampleTemperature is the sampling temperature.
 	SampleTemperature = 0.8
-	// ValPerSource is the number of validation windows per source, as in
-	// the CLI's pre-training.
-	ValPerSource = 8
 	// YieldEvery is the most time the engine computes without letting
 	// the worker's event loop run (and deliver commands).
 	YieldEvery = 20 * time.Millisecond
@@ -46,7 +44,10 @@ var errInterrupted = errors.New("interrupted")
 // session is the engine's state: the data and tokenizer, loaded once and
 // kept across runs, and the current run.
 type session struct {
-	fetch         func(path string) ([]byte, error) // relative to web/
+	fetch func(path string) ([]byte, error) // relative to web/
+	// fetchProgress, if not nil, is fetch reporting the bytes received
+	// (the checkpoints, a few megabytes each, use it).
+	fetchProgress func(path string, progress func(done, total int)) ([]byte, error)
 	post          func(protocol.Message)
 	yield         func() // let the event loop run; may be nil
 	selectBackend func(pref string) (compute.Backend, string, string)
@@ -74,6 +75,9 @@ type session struct {
 
 	// guard survives the loss of a GPU device (gpuloss.go); nil on the CPU.
 	guard *lossGuard
+
+	// The stages after pre-training (stage.go).
+	stageState
 }
 
 // serve handles commands until cmds is closed, training between them while
@@ -111,7 +115,11 @@ func (s *session) handle(m protocol.Message, cmds <-chan protocol.Message) {
 	switch m.Kind {
 	case protocol.KindStart:
 		s.run = nil
-		if err := s.prepare(*m.Settings, cmds); err != nil {
+		prepare := s.prepare
+		if m.Settings.StageName() != train.StagePretrain {
+			prepare = s.prepareStage
+		}
+		if err := prepare(*m.Settings, cmds); err != nil {
 			s.run = nil
 			if errors.Is(err, errInterrupted) {
 				s.setStatus(protocol.StatusIdle)
@@ -138,11 +146,19 @@ func (s *session) handle(m protocol.Message, cmds <-chan protocol.Message) {
 		s.run = nil
 		s.setStatus(protocol.StatusIdle)
 	case protocol.KindInspect:
+		if m.Inspect.Stage == train.StageMidtrain {
+			s.postDomain(m.Inspect.Seed)
+			return
+		}
 		if err := s.loadData(); err != nil {
 			s.fail(err)
 			return
 		}
 		s.postDataset(m.Inspect.MinQuality, m.Inspect.Seed)
+	case protocol.KindUpload:
+		s.handleUpload(m.Upload)
+	case protocol.KindEvaluate:
+		s.handleEvaluate(m.Evaluate)
 	}
 }
 
@@ -152,9 +168,11 @@ func (s *session) setStatus(st protocol.Status) {
 	if s.run != nil {
 		step = s.run.StepsDone()
 	}
-	s.post(protocol.Message{Kind: protocol.KindState, State: &protocol.State{
-		Status: st, Step: step, Backend: s.backend, BackendReason: s.why,
-	}})
+	state := &protocol.State{Status: st, Step: step, Backend: s.backend, BackendReason: s.why}
+	if st != protocol.StatusIdle {
+		state.Stage, state.Init, state.Preset = s.stageName(), s.init, s.preset
+	}
+	s.post(protocol.Message{Kind: protocol.KindState, State: state})
 }
 
 func (s *session) fail(err error) {
@@ -223,7 +241,13 @@ func (s *session) poll(cmds <-chan protocol.Message) error {
 			case protocol.KindResume:
 				s.pausing = false
 			case protocol.KindInspect:
-				s.postDataset(m.Inspect.MinQuality, m.Inspect.Seed)
+				if m.Inspect.Stage == train.StageMidtrain {
+					s.postDomain(m.Inspect.Seed)
+				} else {
+					s.postDataset(m.Inspect.MinQuality, m.Inspect.Seed)
+				}
+			case protocol.KindUpload, protocol.KindEvaluate:
+				s.queued = append(s.queued, m) // after the preparation
 			}
 		default:
 			return nil
@@ -239,6 +263,7 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	}
 	s.settings = st
 	s.backend, s.why = "", ""
+	s.stage, s.init, s.preset, s.built, s.producer = "", "", st.Preset, nil, nil
 	s.setStatus(protocol.StatusPreparing)
 	preset, err := model.PresetByName(st.Preset)
 	if err != nil {
@@ -299,17 +324,16 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
-	T := cfg.MaxSeqLen
-	prod, err := train.NewNextToken(s.trainC, T)
+	built, err := stages.PretrainCorpora(s.trainC, s.evalC, cfg.MaxSeqLen)
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
-	val := train.NewValSet(s.evalC, T, ValPerSource)
-	run, err := train.NewRun(st.Train(train.StagePretrain), m, s.tok, prod, val)
+	run, err := built.NewRun(st.Train(train.StagePretrain), m, s.tok)
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
 	s.run, s.backend, s.why = run, name, why
+	s.built, s.producer = built, run.Producer
 	s.guard = guardRun(run, be, SnapshotEvery, recoveryBackend(st.Backend, s.selectBackend))
 	s.progress(protocol.PhaseModel, 1, 1, fmt.Sprintf("%s, %d parameters", preset.Name, cfg.NumParams()))
 	s.sample(0)
@@ -443,7 +467,9 @@ func (s *session) step() {
 	}
 	s.last = mt
 	s.post(protocol.Message{Kind: protocol.KindMetrics, Metrics: metricsOf(mt)})
-	if mt.Step%SampleEvery == 0 || s.run.Done() {
+	if s.stage != "" {
+		s.afterStageStep(mt)
+	} else if mt.Step%SampleEvery == 0 || s.run.Done() {
 		s.sample(mt.Step)
 	}
 	if s.run.Done() {
@@ -480,6 +506,7 @@ func metricsOf(mt train.Metrics) *protocol.Metrics {
 	out := &protocol.Metrics{
 		Step: mt.Step, Steps: mt.Steps, Loss: mt.Loss, ValBySource: mt.ValBySource,
 		LR: mt.LR, TokensPerS: mt.TokensPerS, Tokens: mt.Tokens, ElapsedMS: ms(mt.Elapsed),
+		Extra: mt.Extra,
 	}
 	if !math.IsNaN(mt.ValLoss) {
 		v := mt.ValLoss

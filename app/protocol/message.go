@@ -9,7 +9,12 @@ import (
 
 // Version is the protocol version carried in every message. It changes
 // when a message or field changes meaning or is removed.
-const Version = 1
+//
+// Version 2: start runs any stage (Settings.Stage, from a shipped
+// checkpoint for the stages after pre-training); upload, evaluate and
+// inspect of the domain; heatmap, report, projection, completions,
+// uploaded and domain messages; Metrics.Extra.
+const Version = 2
 
 // Kind names a message.
 type Kind string
@@ -21,6 +26,9 @@ const (
 	KindResume  Kind = "resume"
 	KindReset   Kind = "reset"
 	KindInspect Kind = "inspect"
+	// Version 2.
+	KindUpload   Kind = "upload"
+	KindEvaluate Kind = "evaluate"
 )
 
 // Messages from the engine to the UI.
@@ -33,6 +41,13 @@ const (
 	KindSample   Kind = "sample"
 	KindError    Kind = "error"
 	KindDone     Kind = "done"
+	// Version 2.
+	KindHeatmap     Kind = "heatmap"
+	KindReport      Kind = "report"
+	KindProjection  Kind = "projection"
+	KindCompletions Kind = "completions"
+	KindUploaded    Kind = "uploaded"
+	KindDomain      Kind = "domain"
 )
 
 // Message is one message in either direction. Kind says which payload field
@@ -51,14 +66,28 @@ type Message struct {
 	Sample   *Sample   `json:"sample,omitempty"`
 	Error    *Error    `json:"error,omitempty"`
 	Done     *Done     `json:"done,omitempty"`
+
+	Upload      *Upload      `json:"upload,omitempty"`
+	Evaluate    *Evaluate    `json:"evaluate,omitempty"`
+	Heatmap     *Heatmap     `json:"heatmap,omitempty"`
+	Report      *Report      `json:"report,omitempty"`
+	Projection  *Projection  `json:"projection,omitempty"`
+	Completions *Completions `json:"completions,omitempty"`
+	Uploaded    *Uploaded    `json:"uploaded,omitempty"`
+	Domain      *Domain      `json:"domain,omitempty"`
 }
 
 // Inspect asks for the corpus as the quality filter MinQuality leaves it,
 // with a random kept document drawn with Seed (another seed, another
 // document). The engine loads the data on the first inspect.
+//
+// With Stage "midtrain" it asks instead for the mid-training domain data
+// (a Domain message: a code file, a knowledge-base page and synthetic
+// items drawn with Seed).
 type Inspect struct {
 	Seed       uint64  `json:"seed"`
 	MinQuality float64 `json:"min_quality"`
+	Stage      string  `json:"stage,omitempty"`
 }
 
 // Ready is the engine's first message.
@@ -84,6 +113,12 @@ const (
 type State struct {
 	Status Status `json:"status"`
 	Step   int    `json:"step"` // steps done
+	// Stage, Preset and Init describe the run (version 2): the stage, the
+	// model's preset (a checkpoint's, after pre-training) and the shipped
+	// checkpoint it started from.
+	Stage  string `json:"stage,omitempty"`
+	Preset string `json:"preset,omitempty"`
+	Init   string `json:"init,omitempty"`
 	// Backend says what computes, for people ("CPU (pure Go)"), and
 	// BackendReason why it was chosen over the one asked for, if it was.
 	Backend       string `json:"backend,omitempty"`
@@ -97,6 +132,12 @@ const (
 	PhaseTokenize  = "tokenizing"
 	PhaseModel     = "building model"
 	PhaseTraining  = "training"
+
+	// The stages after pre-training load checkpoints instead of training
+	// a tokenizer, and may evaluate before and after training.
+	PhaseCheckpoint = "loading checkpoint"
+	PhaseEvaluating = "evaluating"
+	PhaseUpload     = "upload"
 )
 
 // Progress reports how far a phase is: Done of Total units (Total 0 when
@@ -153,13 +194,20 @@ type Metrics struct {
 	TokensPerS  float64            `json:"tokens_per_s"` // over this step
 	Tokens      int                `json:"tokens"`       // trained so far
 	ElapsedMS   float64            `json:"elapsed_ms"`   // training time so far
+	// Extra holds the stage's own metrics (train.Metrics.Extra): mean
+	// reward, KL, DPO margins, JEPA loss... (version 2).
+	Extra map[string]float64 `json:"extra,omitempty"`
 }
 
-// Sample is text the model generated from Prompt at Step.
+// Sample is text the model generated from Prompt at Step. For the
+// post-training stages Prompt is a question asked in the chat template and
+// Text the model's greedy reply; When says "before" (the start model) or
+// "after" (the trained one), "" along the run.
 type Sample struct {
 	Step   int    `json:"step"`
 	Prompt string `json:"prompt"`
 	Text   string `json:"text"`
+	When   string `json:"when,omitempty"`
 }
 
 // Error is a failure, in words, and the phase it happened in.
@@ -208,6 +256,22 @@ func (m *Message) payloadOf() (present, known bool) {
 		return m.Error != nil, true
 	case KindDone:
 		return m.Done != nil, true
+	case KindUpload:
+		return m.Upload != nil, true
+	case KindEvaluate:
+		return m.Evaluate != nil, true
+	case KindHeatmap:
+		return m.Heatmap != nil, true
+	case KindReport:
+		return m.Report != nil, true
+	case KindProjection:
+		return m.Projection != nil, true
+	case KindCompletions:
+		return m.Completions != nil, true
+	case KindUploaded:
+		return m.Uploaded != nil, true
+	case KindDomain:
+		return m.Domain != nil, true
 	}
 	return false, false
 }
@@ -235,7 +299,43 @@ func Encode(m Message) ([]byte, error) {
 			c.ValBySource = by
 		}
 		c.TokensPerS = finite(c.TokensPerS)
+		if c.Extra != nil {
+			ex := make(map[string]float64, len(c.Extra))
+			for k, v := range c.Extra {
+				ex[k] = finite(v)
+			}
+			c.Extra = ex
+		}
 		m.Metrics = &c
+	}
+	if m.Heatmap != nil {
+		c := *m.Heatmap
+		c.Rows = make([]HeatRow, len(m.Heatmap.Rows))
+		for i, r := range m.Heatmap.Rows {
+			r.Weights, r.Values = finite32(r.Weights), finite32(r.Values)
+			c.Rows[i] = r
+		}
+		m.Heatmap = &c
+	}
+	if m.Completions != nil {
+		c := *m.Completions
+		c.Items = make([]Completion, len(m.Completions.Items))
+		for i, it := range m.Completions.Items {
+			it.Reward, it.Format, it.Advantage, it.ReverseKL = finite(it.Reward), finite(it.Format), finite(it.Advantage), finite(it.ReverseKL)
+			c.Items[i] = it
+		}
+		m.Completions = &c
+	}
+	if m.Projection != nil {
+		c := *m.Projection
+		c.Points = make([]ProjPoint, len(m.Projection.Points))
+		for i, p := range m.Projection.Points {
+			p.X, p.Y = finite(p.X), finite(p.Y)
+			c.Points[i] = p
+		}
+		c.Explained = [2]float64{finite(c.Explained[0]), finite(c.Explained[1])}
+		c.Linked = finite(c.Linked)
+		m.Projection = &c
 	}
 	if m.Done != nil {
 		c := *m.Done
@@ -247,6 +347,28 @@ func Encode(m Message) ([]byte, error) {
 		m.Done = &c
 	}
 	return json.Marshal(m)
+}
+
+// finite32 returns xs with NaN and +Inf as math.MaxFloat32 and -Inf as
+// -math.MaxFloat32, copied only when one is there.
+func finite32(xs []float32) []float32 {
+	bad := func(x float32) bool { return x != x || math.IsInf(float64(x), 0) }
+	for i, x := range xs {
+		if !bad(x) {
+			continue
+		}
+		out := append([]float32(nil), xs...)
+		for j := i; j < len(out); j++ {
+			switch v := out[j]; {
+			case math.IsInf(float64(v), -1):
+				out[j] = -math.MaxFloat32
+			case bad(v):
+				out[j] = math.MaxFloat32
+			}
+		}
+		return out
+	}
+	return xs
 }
 
 func finite(x float64) float64 {

@@ -66,12 +66,12 @@ func TestDecodeRefuses(t *testing.T) {
 		name, data string
 		want       error
 	}{
-		{"not JSON", `{"v":1,`, ErrMessage},
+		{"not JSON", `{"v":2,`, ErrMessage},
 		{"old version", `{"v":0,"kind":"pause"}`, ErrVersion},
-		{"future version", `{"v":2,"kind":"pause"}`, ErrVersion},
-		{"unknown kind", `{"v":1,"kind":"explode"}`, ErrMessage},
-		{"missing payload", `{"v":1,"kind":"metrics"}`, ErrMessage},
-		{"start without settings", `{"v":1,"kind":"start"}`, ErrMessage},
+		{"future version", `{"v":3,"kind":"pause"}`, ErrVersion},
+		{"unknown kind", `{"v":2,"kind":"explode"}`, ErrMessage},
+		{"missing payload", `{"v":2,"kind":"metrics"}`, ErrMessage},
+		{"start without settings", `{"v":2,"kind":"start"}`, ErrMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// ContentSecurityPolicy allows what the app needs and nothing else: its own
-// scripts (app.js, wasm_exec.js, the engine worker) and WebAssembly
-// compilation ('wasm-unsafe-eval', which allows compiling wasm but not
-// JavaScript eval), the service worker and the engine's Web Worker from this
-// origin, fetches to this origin only, styles from files only (no inline
-// style attributes), and no framing by other sites.
-const ContentSecurityPolicy = "default-src 'self'; " +
+// cspCommon is the Content-Security-Policy of every response, less its
+// frame-ancestors directive: the app's own scripts (app.js, wasm_exec.js,
+// the engine worker) and WebAssembly compilation ('wasm-unsafe-eval', which
+// allows compiling wasm but not JavaScript eval), the service worker and
+// the engine's Web Worker from this origin, fetches to this origin only,
+// styles from files only (no inline style attributes).
+const cspCommon = "default-src 'self'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
 	"worker-src 'self'; " +
 	"connect-src 'self'; " +
@@ -24,8 +24,21 @@ const ContentSecurityPolicy = "default-src 'self'; " +
 	"manifest-src 'self'; " +
 	"object-src 'none'; " +
 	"base-uri 'self'; " +
-	"form-action 'self'; " +
-	"frame-ancestors 'self'"
+	"form-action 'self'; "
+
+// ContentSecurityPolicy is the policy of the app's pages and files: no
+// framing by other sites.
+const ContentSecurityPolicy = cspCommon + "frame-ancestors 'self'"
+
+// EmbedContentSecurityPolicy is the policy of the embeddable pages
+// (/embed/...): the same, except that any site may frame them. Framing is
+// a property of documents only, so the files an embed loads (app.js,
+// app.wasm, the engine, the datasets) keep the restrictive policy: they are
+// fetched by the embed's own document, from its own origin.
+const EmbedContentSecurityPolicy = cspCommon + "frame-ancestors *"
+
+// EmbedPrefix starts the paths of the pages other sites may frame.
+const EmbedPrefix = "/embed/"
 
 // securityHeaders are set on every response. No cross-origin isolation
 // headers (COOP/COEP): the engine uses no SharedArrayBuffer, and COEP would
@@ -39,9 +52,25 @@ var securityHeaders = [][2]string{
 	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
 }
 
-func setSecurityHeaders(h http.Header) {
+// embedHeaders replace securityHeaders' on an embeddable page: framing by
+// any site (no X-Frame-Options, which has no "anyone" value), and a
+// Cross-Origin-Resource-Policy that lets a page with
+// Cross-Origin-Embedder-Policy: require-corp frame it too.
+var embedHeaders = [][2]string{
+	{"Content-Security-Policy", EmbedContentSecurityPolicy},
+	{"Cross-Origin-Resource-Policy", "cross-origin"},
+}
+
+// setSecurityHeaders sets the headers of a response to the request path p.
+func setSecurityHeaders(h http.Header, p string) {
 	for _, kv := range securityHeaders {
 		h.Set(kv[0], kv[1])
+	}
+	if strings.HasPrefix(p, EmbedPrefix) {
+		for _, kv := range embedHeaders {
+			h.Set(kv[0], kv[1])
+		}
+		h.Del("X-Frame-Options")
 	}
 }
 

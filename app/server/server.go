@@ -41,17 +41,21 @@ type Server struct {
 	static  *static
 	pages   map[string]bool
 	version string
-}
-
-// goAppFiles are the files app.Handler generates.
-var goAppFiles = map[string]bool{
-	"/app.js": true, "/app-worker.js": true, "/wasm_exec.js": true,
-	"/manifest.webmanifest": true, "/app.css": true,
+	// goapp holds go-app's generated files (app.js, the service worker,
+	// wasm_exec.js, ...), patched (goapp.go), minified and compressed.
+	goapp map[string]*asset
 }
 
 // New returns a Server for cfg. It reads the datasets' manifest to list
 // what the service worker must cache for offline use.
 func New(cfg Config) (*Server, error) {
+	return newServer(cfg, "")
+}
+
+// newServer returns a Server for cfg. A non-empty base renders the site
+// for a static host that serves it under the path base ("/" or
+// "/tinystages/", with its slashes): see WriteStatic.
+func newServer(cfg Config, base string) (*Server, error) {
 	fi, err := os.Stat(cfg.WebDir)
 	if err != nil {
 		return nil, fmt.Errorf("server: web directory: %w", err)
@@ -62,6 +66,19 @@ func New(cfg Config) (*Server, error) {
 	cacheable, err := CacheableResources(cfg.WebDir, cfg.Pages)
 	if err != nil {
 		return nil, err
+	}
+	res := resolver{base: "/"}
+	var env map[string]string
+	if base != "" {
+		// A static host serves a page as a folder's index.html: the
+		// service worker caches, and the pages link to, /pretraining/.
+		for i, c := range cacheable {
+			if !strings.HasPrefix(c, "/web/") {
+				cacheable[i] = c + "/"
+			}
+		}
+		res.base = base
+		env = map[string]string{EnvBase: base}
 	}
 	version := cfg.Version
 	if version == "" {
@@ -90,7 +107,8 @@ func New(cfg Config) (*Server, error) {
 			ThemeColor:      "#101418",
 			LoadingLabel:    "Loading tinystages {progress}%",
 			Styles:          []string{"/web/app.css"},
-			Resources:       webResolver{},
+			Resources:       res,
+			Env:             env,
 			Version:         version,
 			// app.wasm is sent compressed, so Content-Length is the
 			// compressed size; go-app's progress bar needs the real one.
@@ -102,15 +120,23 @@ func New(cfg Config) (*Server, error) {
 	for _, p := range cfg.Pages {
 		s.pages[p] = true
 	}
+	if s.goapp, err = s.goAppAssets(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
+
+// EnvBase is the environment variable (app.Getenv, in the browser) that
+// holds the base path of a static build; it is unset on the Go server.
+// Package ui reads it to spell links to pages.
+const EnvBase = "TINYSTAGES_BASE"
 
 // Version returns the build id the app is served with.
 func (s *Server) Version() string { return s.version }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header())
+	setSecurityHeaders(w.Header(), r.URL.Path)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -129,7 +155,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.static.serve(w, r, rel)
-	case goAppFiles[p] || s.pages[p]:
+	case s.goapp[p] != nil:
+		serveAsset(w, r, s.goapp[p])
+	case s.pages[p]:
 		s.app.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
@@ -181,15 +209,23 @@ func hidden(rel string) bool {
 	return false
 }
 
-// webResolver maps /web/ paths to themselves. It is not an http.Handler,
-// so app.Handler leaves /web/ to the Server's static handler.
-type webResolver struct{}
+// resolver places the app's absolute paths ("/web/app.css", "/app.js",
+// "/pretraining/") under base ("/" on the Go server, "/tinystages/" on a
+// static host under a sub-path). It is not an http.Handler, so app.Handler
+// leaves /web/ to the Server's static handler. A path already under base
+// (a link that package ui spelled for the static site) is left alone.
+type resolver struct{ base string }
 
-func (webResolver) Resolve(loc string) string {
-	if loc == "" {
-		return "/"
+func (r resolver) Resolve(loc string) string {
+	switch {
+	case loc == "" || loc == "/":
+		return r.base
+	case strings.HasPrefix(loc, "http://"), strings.HasPrefix(loc, "https://"), !strings.HasPrefix(loc, "/"):
+		return loc
+	case r.base != "/" && strings.HasPrefix(loc, r.base):
+		return loc
 	}
-	return loc
+	return r.base + loc[1:]
 }
 
 // swFetchOld and swFetchNew patch go-app's service worker so that a page
@@ -213,14 +249,18 @@ func serviceWorkerTemplate() (string, error) {
 }
 
 // CacheableResources lists what the service worker pre-caches besides
-// go-app's own files: the pages, the project's static files, the engine,
+// go-app's own files: the pages (not the embeds), the project's static
+// files, the engine,
 // every dataset file the manifest names, and the shipped checkpoints.
 // Files that do not exist (an engine not built yet) are left out, since one
 // missing file fails the whole service worker installation.
 func CacheableResources(webDir string, pages []string) ([]string, error) {
 	var out []string
 	for _, p := range pages {
-		if p != "/" {
+		// Not the embeds: they run no service worker, and a cached copy
+		// would show the preview of another URL's settings (the worker
+		// answers a page with a query from the page without it).
+		if p != "/" && !strings.HasPrefix(p, EmbedPrefix) {
 			out = append(out, p)
 		}
 	}

@@ -136,13 +136,16 @@ func TestRoutes(t *testing.T) {
 		{"/", "text/html", "app.js"},
 		{"/pretraining", "text/html", "Pre-training"},
 		{"/pretraining?preset=tiny&lr=0.01", "text/html", "Pre-training"},
-		{"/midtraining", "text/html", "issue 5"},
-		{"/posttraining", "text/html", "issue 6"},
-		{"/app.js", "application/javascript", "goappInitWebAssembly"},
-		{"/app-worker.js", "application/javascript", "ignoreSearch"},
-		{"/wasm_exec.js", "application/javascript", "globalThis.Go"},
+		{"/midtraining", "text/html", "Mid-training"},
+		{"/posttraining", "text/html", "Post-training"},
+		{"/app.js", "text/javascript; charset=utf-8", "goappInitWebAssembly"},
+		{"/app-worker.js", "text/javascript; charset=utf-8", "ignoreSearch"},
+		{"/wasm_exec.js", "text/javascript; charset=utf-8", "globalThis.Go"},
 		{"/manifest.webmanifest", "application/manifest+json", "tinystages"},
-		{"/app.css", "text/css", "goapp"},
+		{"/app.css", "text/css; charset=utf-8", "goapp"},
+		{"/embed/pretraining", "text/html", "data-embed"},
+		{"/embed/midtraining", "text/html", "Mid-training"},
+		{"/embed/posttraining?preset=tiny", "text/html", "Post-training"},
 		{"/web/app.css", "text/css; charset=utf-8", "color:red"},
 		{"/web/icon.svg", "image/svg+xml", "<svg"},
 		{"/web/engine-worker.js", "text/javascript; charset=utf-8", "onmessage"},
@@ -447,7 +450,7 @@ func TestServiceWorkerCachesForOffline(t *testing.T) {
 	sw := get(t, s, "/app-worker.js").Body.String()
 	for _, want := range []string{"/pretraining", "/midtraining", "/web/engine.wasm", "/web/engine-worker.js", "/web/app.wasm",
 		"/web/datasets/manifest.json", "/web/datasets/pretrain.train.jsonl", "/web/datasets/pretrain.eval.jsonl",
-		"/web/datasets/tokenizer.json", "/web/app.css", "ignoreSearch: true", s.Version()} {
+		"/web/datasets/tokenizer.json", "/web/app.css", "ignoreSearch:", s.Version()} {
 		if !strings.Contains(sw, want) {
 			t.Errorf("app-worker.js does not mention %q", want)
 		}

@@ -120,6 +120,12 @@ func (s *static) serve(w http.ResponseWriter, r *http.Request, rel string) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	serveAsset(w, r, a)
+}
+
+// serveAsset answers a request for a, in the best encoding the client
+// accepts, with an ETag per encoding.
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 	h := w.Header()
 	enc := ""
 	if len(a.variants) > 1 {
@@ -192,13 +198,26 @@ func (s *static) build(name, rel string, fi fs.FileInfo) (*asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	ext := strings.ToLower(filepath.Ext(name))
-	a := &asset{modTime: fi.ModTime(), size: fi.Size(), ctype: contentType(name), variants: map[string][]byte{}}
+	a, err := s.newAsset(rel, data, name, fi.ModTime())
+	if err != nil {
+		return nil, err
+	}
+	a.size = fi.Size()
+	return a, nil
+}
+
+// newAsset minifies (unless rel is data) and compresses data, the content
+// of the file rel. name, if not empty, is the file on disk, whose
+// pre-compressed siblings (name.br, name.gz) no older than modTime are
+// used in place of compressing.
+func (s *static) newAsset(rel string, data []byte, name string, modTime time.Time) (*asset, error) {
+	ext := strings.ToLower(path.Ext(rel))
+	a := &asset{modTime: modTime, size: int64(len(data)), ctype: contentType(rel), variants: map[string][]byte{}}
 	minified := false
 	if mt, ok := minifiers[ext]; ok && !isData(rel) {
 		out, err := s.min.Bytes(mt, data)
 		if err != nil {
-			return nil, fmt.Errorf("server: minifying %s: %w", name, err)
+			return nil, fmt.Errorf("server: minifying %s: %w", rel, err)
 		}
 		data, minified = out, true
 	}
@@ -212,8 +231,8 @@ func (s *static) build(name, rel string, fi fs.FileInfo) (*asset, error) {
 		// A pre-compressed sibling is used when it is at least as new as
 		// the file (make build writes both); minified files are always
 		// compressed here, since the sibling would hold the unminified text.
-		if !minified {
-			if c, ok := readSibling(name+encodingSuffix[enc], fi.ModTime()); ok {
+		if !minified && name != "" {
+			if c, ok := readSibling(name+encodingSuffix[enc], modTime); ok {
 				a.variants[enc] = c
 				continue
 			}

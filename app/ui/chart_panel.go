@@ -16,6 +16,11 @@ type legendItem struct {
 type chartPanel struct {
 	app.Compo
 
+	// ID is the id of its heading ("h-chart" when empty) and TestID its
+	// chart's data-testid ("loss-chart" when empty): a page with several
+	// charts names each.
+	ID     string
+	TestID string
 	Title  string
 	SVG    string // from LineChart
 	Legend []legendItem
@@ -28,9 +33,16 @@ type chartPanel struct {
 }
 
 func (c *chartPanel) Render() app.UI {
-	return app.Section().Class("card").Aria("labelledby", "h-chart").Body(
-		app.H2().ID("h-chart").Text(c.Title),
-		app.Div().Class("chart-box").DataSet("testid", "loss-chart").
+	id, testid := c.ID, c.TestID
+	if id == "" {
+		id = "h-chart"
+	}
+	if testid == "" {
+		testid = "loss-chart"
+	}
+	return app.Section().Class("card").Aria("labelledby", id).Body(
+		app.H2().ID(id).Text(c.Title),
+		app.Div().Class("chart-box").DataSet("testid", testid).
 			DataSet("steps", c.Steps).DataSet("first-step", c.FirstStep).DataSet("last-step", c.LastStep).
 			Body(app.Raw(c.SVG)),
 		app.Ul().Class("legend").Body(app.Range(c.Legend).Slice(func(i int) app.UI {

@@ -26,6 +26,7 @@ type engine struct {
 	worker    app.Value
 	onMessage app.Func
 	onError   app.Func
+	onObject  func(data app.Value) // issue 9: model messages, objects not strings (model_io.go)
 
 	mu        sync.Mutex
 	queue     []received
@@ -77,7 +78,9 @@ func startEngine(ctx app.Context, handle func(ctx app.Context, m received)) *eng
 	e.worker = app.Window().Get("Worker").New(ctx.ResolveStaticResource(EngineWorkerPath))
 	e.onMessage = app.FuncOf(func(this app.Value, args []app.Value) any {
 		data := args[0].Get("data")
-		if data.Type() != app.TypeString {
+		if data.Type() == app.TypeObject && e.onObject != nil { // issue 9 (model_io.go)
+			e.onObject(data)
+		} else if data.Type() != app.TypeString {
 			deliver(errorMessage("the engine sent a message that is not a string"))
 		} else if m, err := protocol.Decode([]byte(data.String())); err != nil {
 			deliver(errorMessage(err.Error()))

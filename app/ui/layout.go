@@ -10,14 +10,14 @@ func layout(current string, content ...app.UI) app.UI {
 	return app.Div().Class("site").Body(
 		app.A().Class("skip").Href("#content").Text("Skip to content"),
 		app.Header().Class("site-header").Body(
-			app.A().Class("brand").Href("/").Body(
+			app.A().Class("brand").Href(pageURL("/")).Body(
 				app.Img().Src("/web/icon.svg").Alt(""),
 				app.Text("tinystages"),
 			),
 			app.Nav().Class("site-nav").Aria("label", "Stages").Body(
 				app.Range(Pages).Slice(func(i int) app.UI {
 					p := Pages[i]
-					a := app.A().Href(p.Path).Text(p.Title)
+					a := app.A().Href(pageURL(p.Path)).Text(p.Title)
 					if p.Path == current {
 						a = a.Aria("current", "page")
 					}

@@ -164,7 +164,7 @@ func (o *overview) stageCard(s stage) app.UI {
 	t := totalsFor(o.man, s.Key)
 	ex, hasEx := o.examples[s.Key]
 	return app.Section().Class("card stage").DataSet("testid", "stage-"+s.Key).Aria("labelledby", "h-"+s.Key).Body(
-		app.H2().ID("h-"+s.Key).Body(app.A().Href(s.Path).Text(s.Title)),
+		app.H2().ID("h-"+s.Key).Body(app.A().Href(pageURL(s.Path)).Text(s.Title)),
 		app.P().Text(s.Goal),
 		app.H3().Text("Data"),
 		app.P().Text(s.Data),
@@ -181,7 +181,7 @@ func (o *overview) stageCard(s stage) app.UI {
 		}),
 		app.H3().Text("What it changes"),
 		app.P().Text(s.Changes),
-		app.P().Body(app.A().Href(s.Path).Text("Open the "+s.Title+" lesson")),
+		app.P().Body(app.A().Href(pageURL(s.Path)).Text("Open the "+s.Title+" lesson")),
 	)
 }
 

@@ -25,7 +25,7 @@ func (p *placeholder) Render() app.UI {
 		app.P().Class("lead").Text(s.Goal),
 		app.Div().Class("notice warn").DataSet("testid", "placeholder").Body(
 			app.Text(fmt.Sprintf("This stage's live lesson is not built yet: it comes with issue %d. ", s.Issue)),
-			app.A().Href("/pretraining").Text("Pre-training"),
+			app.A().Href(pageURL("/pretraining")).Text("Pre-training"),
 			app.Text(" trains in your browser today."),
 		),
 		app.Div().Class("card stage").Body(

@@ -47,6 +47,8 @@ type pretraining struct {
 	done        *protocol.Done
 	err         string
 	firstStepAt float64 // performance.now() when the first step arrived
+
+	ext pageExtras // issue 9: embed, autoplay, share, run record, model in and out (embed_pretraining.go)
 }
 
 // maxSamples is how many samples the page keeps, newest first.
@@ -56,6 +58,7 @@ func (p *pretraining) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Pre-training · tinystages")
 	p.settings, p.problems = protocol.ParseQuery(ctx.Page().URL().Query())
 	p.chartSVG = ""
+	p.navExt(ctx) // issue 9
 }
 
 func (p *pretraining) OnMount(ctx app.Context) {
@@ -68,6 +71,7 @@ func (p *pretraining) OnMount(ctx app.Context) {
 		p.command(protocol.Kind(a.Tags.Get("kind")))
 	})
 	ctx.Handle(actionInspect, func(ctx app.Context, a app.Action) { p.inspect() })
+	p.mountExt(ctx) // issue 9
 	if app.IsServer {
 		return
 	}
@@ -96,6 +100,7 @@ func (p *pretraining) OnDismount() {
 
 // handle applies one message from the engine.
 func (p *pretraining) handle(ctx app.Context, m received) {
+	defer p.afterMessage(ctx, m) // issue 9
 	switch m.Kind {
 	case protocol.KindReady:
 		p.engineReady = true
@@ -230,6 +235,9 @@ func (p *pretraining) statusText() string {
 }
 
 func (p *pretraining) Render() app.UI {
+	if p.ext.embed != nil { // issue 9
+		return p.renderEmbed()
+	}
 	return layout("/pretraining",
 		app.H1().Text("Pre-training"),
 		app.P().Class("lead").Text(stagePre.Goal),
@@ -251,6 +259,7 @@ func (p *pretraining) Render() app.UI {
 					Status:    p.statusText(),
 				},
 				&corpusPanel{Manifest: p.corpus, Dataset: p.dataset},
+				p.outPanel(), // issue 9
 			),
 			app.Div().Class("col").Body(
 				p.progressPanel(),

@@ -18,7 +18,8 @@ type progressPanel struct {
 	app.Compo
 
 	Status    protocol.Status
-	Phase     int // index in phases
+	Phases    []string // the run's phases; nil: pre-training's (phases)
+	Phase     int      // index in Phases
 	Progress  protocol.Progress
 	Step      int
 	Steps     int
@@ -48,10 +49,14 @@ func (p *progressPanel) Render() app.UI {
 	if max <= 0 {
 		value, max = 0, 1
 	}
+	list := p.Phases
+	if list == nil {
+		list = phases
+	}
 	return app.Section().Class("card").Aria("labelledby", "h-progress").Body(
 		app.H2().ID("h-progress").Text("Progress"),
-		app.Ol().Class("phases").Aria("label", "phases of the run").Body(app.Range(phases).Slice(func(i int) app.UI {
-			li := app.Li().Text(phases[i])
+		app.Ol().Class("phases").Aria("label", "phases of the run").Body(app.Range(list).Slice(func(i int) app.UI {
+			li := app.Li().Text(list[i])
 			switch {
 			case p.Status == protocol.StatusIdle || p.Status == "":
 			case i < p.Phase || p.Status == protocol.StatusDone:
@@ -62,9 +67,9 @@ func (p *progressPanel) Render() app.UI {
 			return li
 		})),
 		app.Progress().DataSet("testid", "progress").Value(value).Max(max).
-			Aria("label", "progress of the current phase"),
+			Aria("label", "progress of the current phase").Aria("valuetext", label),
 		app.Div().Class("progress-line").Body(
-			app.Span().DataSet("testid", "progress-label").Text(label),
+			app.Span().DataSet("testid", "progress-label").Aria("live", "polite").Text(label),
 			app.Span().DataSet("testid", "eta").Text(etaText),
 		),
 	)

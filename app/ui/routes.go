@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"slices"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // A Page is one route of the app.
 type Page struct {
@@ -13,19 +17,15 @@ type Page struct {
 var Pages = []Page{
 	{Path: "/", Title: "Overview", New: func() app.Composer { return &overview{} }},
 	{Path: "/pretraining", Title: "Pre-training", New: func() app.Composer { return &pretraining{} }},
-	{Path: "/midtraining", Title: "Mid-training", New: func() app.Composer {
-		return &placeholder{stage: stageMid}
-	}},
-	{Path: "/posttraining", Title: "Post-training", New: func() app.Composer {
-		return &placeholder{stage: stagePost}
-	}},
+	{Path: "/midtraining", Title: "Mid-training", New: func() app.Composer { return &midtrainingPage{} }},
+	{Path: "/posttraining", Title: "Post-training", New: func() app.Composer { return &posttrainingPage{} }},
 }
 
-// Paths returns the paths of Pages.
+// Paths returns the paths of Pages and of EmbedPages (embed.go).
 func Paths() []string {
-	out := make([]string, len(Pages))
-	for i, p := range Pages {
-		out[i] = p.Path
+	var out []string
+	for _, p := range slices.Concat(Pages, EmbedPages) {
+		out = append(out, p.Path)
 	}
 	return out
 }
@@ -33,7 +33,10 @@ func Paths() []string {
 // Register routes every page with go-app. Call it once, before
 // app.RunWhenOnBrowser and before serving.
 func Register() {
-	for _, p := range Pages {
+	for _, p := range slices.Concat(Pages, EmbedPages) {
 		app.Route(p.Path, p.New)
+		if p.Path != "/" {
+			app.Route(p.Path+"/", p.New) // a static host serves the page as a folder (pageURL)
+		}
 	}
 }

@@ -120,10 +120,16 @@ func (e *Error) Unwrap() error { return e.Err }
 // Save writes m's parameters, config and tokenizer, and info, as one
 // safetensors file.
 func Save(w io.Writer, m *model.GPT, tok *tokenizer.Tokenizer, info Info) error {
-	if tok.VocabSize() != m.Config.VocabSize {
-		return fmt.Errorf("checkpoint: tokenizer has %d tokens, model %d", tok.VocabSize(), m.Config.VocabSize)
+	return write(w, m.Config, Tensors(m), tok, info)
+}
+
+// write writes a checkpoint of tensors (laid out for c) as one safetensors
+// file.
+func write(w io.Writer, c model.Config, tensors []safetensors.Tensor, tok *tokenizer.Tokenizer, info Info) error {
+	if tok.VocabSize() != c.VocabSize {
+		return fmt.Errorf("checkpoint: tokenizer has %d tokens, model %d", tok.VocabSize(), c.VocabSize)
 	}
-	cfg, err := json.Marshal(NewHFConfig(m.Config))
+	cfg, err := json.Marshal(NewHFConfig(c))
 	if err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func Save(w io.Writer, m *model.GPT, tok *tokenizer.Tokenizer, info Info) error 
 	if err != nil {
 		return err
 	}
-	return safetensors.Write(w, Tensors(m), map[string]string{
+	return safetensors.Write(w, tensors, map[string]string{
 		"format":     "pt",
 		KeyConfig:    string(cfg),
 		KeyTokenizer: tj.String(),
@@ -146,9 +152,14 @@ func Save(w io.Writer, m *model.GPT, tok *tokenizer.Tokenizer, info Info) error 
 // Tensors returns m's parameters as named safetensors tensors, in the
 // canonical order of its layout.
 func Tensors(m *model.GPT) []safetensors.Tensor {
-	p := m.Params()
-	out := make([]safetensors.Tensor, 0, len(m.Layout.Tensors))
-	for _, t := range m.Layout.Tensors {
+	return tensorsOf(m.Layout, m.Params())
+}
+
+// tensorsOf cuts the flat parameter buffer p, laid out by lay, into named
+// tensors (copies).
+func tensorsOf(lay *model.Layout, p []float32) []safetensors.Tensor {
+	out := make([]safetensors.Tensor, 0, len(lay.Tensors))
+	for _, t := range lay.Tensors {
 		out = append(out, safetensors.Tensor{
 			Name:  t.Name,
 			Shape: slices.Clone(t.Shape),
@@ -216,9 +227,16 @@ func Load(data []byte) (*Checkpoint, error) {
 	return &Checkpoint{Config: c, Tokenizer: tok, Info: info, Params: params}, nil
 }
 
+// tensorSource is what paramsFromFile reads: a *safetensors.File, or a
+// view of one with Hugging Face's "transformer." prefix removed (bundle.go).
+type tensorSource interface {
+	Tensor(name string) (safetensors.Tensor, bool)
+	Names() []string
+}
+
 // paramsFromFile lays the tensors of f out as the model's flat parameter
 // buffer, checking names, shapes and values.
-func paramsFromFile(f *safetensors.File, c model.Config) ([]float32, error) {
+func paramsFromFile(f tensorSource, c model.Config) ([]float32, error) {
 	lay := model.NewLayout(c)
 	params := make([]float32, lay.Size)
 	want := map[string]bool{}

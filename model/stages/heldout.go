@@ -1,0 +1,63 @@
+package stages
+
+import (
+	"tinystages/datasets/record"
+	"tinystages/model"
+	"tinystages/model/eval"
+	"tinystages/model/posttrain"
+	"tinystages/model/tokenizer"
+)
+
+// SampledMaxTokens is the length limit of the completions sampled for
+// "math_sampled".
+const SampledMaxTokens = 40
+
+// MathHeldOut measures "math_accuracy" and "format" on probs, greedy as
+// the report card decodes, and, when sampled > 0, "math_sampled": the
+// mean reward of sampled completions per problem at temperature 1.
+func MathHeldOut(tok *tokenizer.Tokenizer, T int, probs []record.MathProblem, sampled int) func(*model.GPT) (map[string]float64, error) {
+	suite := eval.NewSuite(tok, T, eval.Data{Math: probs}, eval.Limits{})
+	return func(m *model.GPT) (map[string]float64, error) {
+		r, err := suite.Evaluate("", m, nil)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]float64{"math_accuracy": r.MathAccuracy, "format": r.Format}
+		if sampled > 0 {
+			acc, err := posttrain.SampledAccuracy(m, tok, probs, sampled, SampledMaxTokens, 1)
+			if err != nil {
+				return nil, err
+			}
+			out["math_sampled"] = acc
+		}
+		return out, nil
+	}
+}
+
+// PrefHeldOut measures "preference_accuracy" on pairs: the share where
+// the model gives the chosen reply a higher log-probability than the
+// rejected one.
+func PrefHeldOut(tok *tokenizer.Tokenizer, T int, pairs []record.Preference) func(*model.GPT) (map[string]float64, error) {
+	suite := eval.NewSuite(tok, T, eval.Data{Prefs: pairs}, eval.Limits{})
+	return func(m *model.GPT) (map[string]float64, error) {
+		r, err := suite.Evaluate("", m, nil)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]float64{"preference_accuracy": r.PrefAccuracy}, nil
+	}
+}
+
+// spread returns n items of x taken at even strides (all when n is 0 or
+// at least len(x)), so that a subset of a file sorted by level or kind
+// still covers every level and kind.
+func spread[T any](x []T, n int) []T {
+	if n <= 0 || n >= len(x) {
+		return x
+	}
+	out := make([]T, n)
+	for i := range out {
+		out[i] = x[i*len(x)/n]
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package stages
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tinystages/datasets/load"
+	"tinystages/model"
+	"tinystages/model/cpu"
+	"tinystages/model/midtrain"
+	"tinystages/model/posttrain"
+	"tinystages/model/tokenizer"
+	"tinystages/model/train"
+)
+
+// shipped returns a Data reading the shipped datasets (web/datasets) and
+// their tokenizer; the test is skipped without them (failed in CI).
+func shipped(t *testing.T) (*Data, *tokenizer.Tokenizer) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "web", "datasets")
+	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shipped datasets are missing (%v): make datasets", err)
+		}
+		t.Skipf("the shipped datasets are missing (%v): make datasets", err)
+	}
+	tok, err := tokenizer.Load(tj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Data{Read: func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }}, tok
+}
+
+func nano(t *testing.T, tok *tokenizer.Tokenizer, seed uint64) *model.GPT {
+	t.Helper()
+	p, _ := model.PresetByName("nano")
+	cfg := p.Config
+	cfg.VocabSize = tok.VocabSize()
+	m, err := model.New(cfg, cpu.New(nil), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestBuild builds every stage from the shipped datasets for a nano model
+// and takes a step of each.
+func TestBuild(t *testing.T) {
+	d, tok := shipped(t)
+	teacher := nano(t, tok, 9)
+	for _, stage := range train.Stages {
+		t.Run(stage, func(t *testing.T) {
+			m := nano(t, tok, 1)
+			s := Settings{Train: train.DefaultSettings(stage, "nano"), Mid: midtrain.DefaultSettings(), Post: posttrain.DefaultOptions(), HeldOut: 2}
+			s.Train.Steps, s.Train.Batch, s.Post.Group, s.Post.MaxTokens = 2, 4, 2, 4
+			b, err := d.Build(s, Models{Policy: m, Tok: tok, Teacher: teacher,
+				Reference: func() (*model.GPT, error) { return nano(t, tok, 1), nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.About == "" || b.Producer == nil {
+				t.Errorf("built %+v", b)
+			}
+			if (stage == train.StageMidtrain) != (b.Mid != nil && b.Corpora != nil) {
+				t.Errorf("mid-training stage and corpora: %v, %v", b.Mid, b.Corpora)
+			}
+			run, err := b.NewRun(s.Train, m, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := run.Step(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if _, err := (&Data{Read: d.Read}).Build(Settings{Train: train.DefaultSettings(train.StageDistill, "nano"), Post: posttrain.DefaultOptions()},
+		Models{Policy: nano(t, tok, 1), Tok: tok}); !errors.Is(err, ErrNoTeacher) {
+		t.Errorf("distillation without a teacher: %v", err)
+	}
+}
+
+// TestUse: a good file replaces its kind of shipped data; a bad one is
+// refused with its file, line and field, and what was in use stays.
+func TestUse(t *testing.T) {
+	d, tok := shipped(t)
+	good := `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}` + "\n"
+	up, err := d.Use(KindSFT, "good.jsonl", []byte(good+good))
+	if err != nil || up.Records != 2 || d.UserFile(KindSFT) != "good.jsonl" {
+		t.Fatalf("good SFT file: %+v, %v", up, err)
+	}
+	for _, tt := range []struct {
+		kind, data string
+		line       int
+		field      string
+	}{
+		{KindSFT, good + `{"messages":[{"role":"user","content":"q"},{"content":"a"}]}`, 2, "messages[1].role"},
+		{KindPreference, `{"prompt":"p","chosen":"a","rejected":"a"}`, 1, "rejected"},
+		{KindPrompts, `{"prompt":"1+1?","answer":""}`, 1, "answer"},
+		{KindCorpus, "fine\nnot \xff fine\n", 2, ""},
+		{KindCorpus, "", 0, ""},
+	} {
+		file := "bad.jsonl"
+		if tt.kind == KindCorpus {
+			file = "bad.txt"
+		}
+		_, err := d.Use(tt.kind, file, []byte(tt.data))
+		var pe *load.ParseError
+		if !errors.As(err, &pe) || pe.File != file || pe.Line != tt.line || pe.Field != tt.field {
+			t.Errorf("%s %q: %v, want a parse error at line %d, field %q", tt.kind, tt.data, err, tt.line, tt.field)
+		}
+	}
+	if d.UserFile(KindSFT) != "good.jsonl" || len(d.userSFT.Convs) != 2 || d.UserFile(KindCorpus) != "" {
+		t.Errorf("after refused files the data in use changed: %v", d.user)
+	}
+	// too short to train on, once the tokenizer and context are known
+	d.Tok, d.T = tok, 128
+	if _, err := d.Use(KindCorpus, "tiny.txt", []byte("just a few words")); !errors.Is(err, midtrain.ErrCorpusTooSmall) || !strings.Contains(err.Error(), "tiny.txt") {
+		t.Errorf("a corpus too small: %v", err)
+	}
+	if _, err := d.Use(KindCorpus, "notes.md", []byte(strings.Repeat("A line of the user's notes about their domain.\n", 200))); err != nil {
+		t.Errorf("a good corpus: %v", err)
+	}
+	d.Forget(KindSFT)
+	if d.UserFile(KindSFT) != "" || d.userSFT != nil {
+		t.Error("Forget kept the SFT file")
+	}
+	if _, err := d.Use("images", "x", nil); err == nil {
+		t.Error("an unknown kind was accepted")
+	}
+}
+
+func TestKindFor(t *testing.T) {
+	for stage, want := range map[string]string{train.StagePretrain: "", train.StageMidtrain: KindCorpus, train.StageSFT: KindSFT,
+		train.StageRL: KindPrompts, train.StageDistill: KindPrompts, train.StageDPO: KindPreference} {
+		if got := KindFor(stage); got != want {
+			t.Errorf("KindFor(%s) = %q, want %q", stage, got, want)
+		}
+	}
+}
