@@ -80,7 +80,7 @@ func site(t *testing.T) string {
 		}
 		// The shipped checkpoints the stages after pre-training start from
 		// (make checkpoints writes them; a missing one is the page's to report).
-		if ckpts, err := filepath.Glob(filepath.Join(root, "web", "checkpoints", "*.safetensors")); err == nil && len(ckpts) > 0 {
+		if ckpts, err := filepath.Glob(filepath.Join(checkpointsDir(t), "*.safetensors")); err == nil && len(ckpts) > 0 {
 			if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
 				siteErr = err
 				return
@@ -107,6 +107,16 @@ func site(t *testing.T) string {
 		t.Fatal(siteErr)
 	}
 	return siteDir
+}
+
+// checkpointsDir is where the site takes the shipped checkpoints from:
+// web/checkpoints, or $TINYSTAGES_CHECKPOINTS (to test with checkpoints
+// of one's own without putting them where they would be shipped).
+func checkpointsDir(t testing.TB) string {
+	if dir := os.Getenv("TINYSTAGES_CHECKPOINTS"); dir != "" {
+		return dir
+	}
+	return filepath.Join(repoRoot(t), "web", "checkpoints")
 }
 
 func copyFile(src, dst string) error {

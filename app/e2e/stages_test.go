@@ -38,7 +38,7 @@ const (
 func requireCheckpoint(t *testing.T, names ...string) {
 	t.Helper()
 	for _, name := range names {
-		p := filepath.Join(repoRoot(t), "web", "checkpoints", name+".safetensors")
+		p := filepath.Join(checkpointsDir(t), name+".safetensors")
 		if _, err := os.Stat(p); err != nil {
 			if browsertest.InCI() {
 				t.Fatalf("%s is missing: make checkpoints", p)
@@ -290,7 +290,7 @@ func TestPosttrainingDPO(t *testing.T) {
 // missing and how to make it.
 func TestPosttrainingDistill(t *testing.T) {
 	requireCheckpoint(t, "sft")
-	if _, err := os.Stat(filepath.Join(repoRoot(t), "web", "checkpoints", "teacher.safetensors")); err != nil {
+	if _, err := os.Stat(filepath.Join(checkpointsDir(t), "teacher.safetensors")); err != nil {
 		ts := serve(t, site(t))
 		ctx, consoleErrors := browser(t, 2*time.Minute)
 		startStage(t, ctx, ts.URL+"/posttraining?stage=distill&steps=4&backend=cpu")
@@ -301,7 +301,7 @@ func TestPosttrainingDistill(t *testing.T) {
 		checkClean(t, ctx, consoleErrors)
 		t.Skip("teacher.safetensors is not shipped yet (make checkpoints): checked the page's message only")
 	}
-	ctx, consoleErrors, res := postRun(t, "distill", "steps=16&batch=8&max_tokens=32&report=false")
+	ctx, consoleErrors, res := postRun(t, "distill", "steps=16&batch=8&max_tokens=32&lr=0.0003&report=false")
 	kl := curveValues(t, ctx, "reverse_kl")
 	if len(kl) != 16 {
 		t.Fatalf("%d reverse-KL points, want 16", len(kl))
@@ -423,5 +423,38 @@ func TestPipelineFillsReportCard(t *testing.T) {
 	md, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="report-markdown-text"]').textContent`))
 	t.Logf("the pipeline's report card:\n%s", md)
 	screenshot(t, ctx, "pipeline.png")
+	checkClean(t, ctx, consoleErrors)
+}
+
+// TestStagePagesOnAPhone: on a 390 px wide phone the stage pages are one
+// column with nothing wider than the screen, and every control has a
+// label (a screen reader names it).
+func TestStagePagesOnAPhone(t *testing.T) {
+	ts := serve(t, site(t))
+	ctx, consoleErrors := browser(t, 2*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/midtraining", "/posttraining?stage=rl"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+p), chromedp.WaitEnabled(testid("stage-start"))); err != nil {
+			t.Fatal(err)
+		}
+		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if overflow > 0 {
+			t.Errorf("%s: %d px too wide on a phone", p, overflow)
+		}
+		unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main input, main select")].filter(e =>
+			!(e.labels && e.labels.length) && !e.getAttribute("aria-label")).map(e => e.outerHTML.slice(0, 120))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(unlabelled) > 0 {
+			t.Errorf("%s: controls without a label: %q", p, unlabelled)
+		}
+	}
+	screenshot(t, ctx, "posttraining-phone.png")
 	checkClean(t, ctx, consoleErrors)
 }

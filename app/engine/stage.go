@@ -273,7 +273,7 @@ func (s *session) afterStageStep(mt train.Metrics) {
 		s.postProjection(mt.Step)
 	}
 	if s.settings.Report {
-		name := fmt.Sprintf("%s + %s %d steps", s.init, s.stage, mt.Step)
+		name := fmt.Sprintf("%s + %s %d steps%s", s.init, s.stage, mt.Step, knobs(s.settings))
 		row, err := s.evaluate(name, s.run.Model, s.run.Tok)
 		if err != nil {
 			s.post(errorMessage(protocol.PhaseEvaluating, err))
@@ -281,6 +281,40 @@ func (s *session) afterStageStep(mt train.Metrics) {
 			s.post(protocol.Message{Kind: protocol.KindReport, Report: &protocol.Report{When: "after", Stage: s.stage, Step: mt.Step, Row: row}})
 		}
 	}
+}
+
+// knobs describes, for a report-card row's name, the settings of a run
+// that differ from its stage's defaults (lessons compare runs that differ
+// in one knob): " (replay 0%, JEPA 0.25)"; "" when none does.
+func knobs(st protocol.Settings) string {
+	def := protocol.DefaultStageSettings(st.StageName())
+	var out []string
+	add := func(differs bool, format string, args ...any) {
+		if differs {
+			out = append(out, fmt.Sprintf(format, args...))
+		}
+	}
+	m, dm, p, dp := st.Mid, def.Mid, st.Post, def.Post
+	switch st.StageName() {
+	case train.StageMidtrain:
+		add(m.Replay != dm.Replay, "replay %.0f%%", 100*m.Replay)
+		add(m.Synthetic != dm.Synthetic, "synthetic %.0f%%", 100*m.Synthetic)
+		add(m.Generators != dm.Generators && m.Generators != "all" && m.Synthetic > 0, "%s", m.Generators)
+		add(m.JEPA != dm.JEPA, "JEPA %g", m.JEPA)
+		add(m.JEPA > 0 && m.Views != "" && m.Views != dm.Views, "%s views", m.Views)
+	case train.StageSFT:
+		add(p.DropEnd, "<|end|> out of the mask")
+	case train.StageRL:
+		add(p.Group != dp.Group, "G %d", p.Group)
+		add(p.KL != dp.KL, "KL %g", p.KL)
+	case train.StageDPO:
+		add(p.Beta != dp.Beta, "β %g", p.Beta)
+	}
+	add(st.LR != def.LR, "lr %g", st.LR)
+	if len(out) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(out, ", ") + ")"
 }
 
 // suiteFor returns the report card's evaluation for tok, with the

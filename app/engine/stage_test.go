@@ -284,3 +284,19 @@ func TestStageMissingCheckpoint(t *testing.T) {
 		t.Errorf("error %+v, want the missing teacher and how to make it", e)
 	}
 }
+
+func TestKnobs(t *testing.T) {
+	s := protocol.DefaultStageSettings(train.StageMidtrain)
+	if k := knobs(s); k != "" {
+		t.Errorf("defaults: %q", k)
+	}
+	s.Mid.Replay, s.Mid.JEPA, s.Mid.Views = 0, 0.25, "web"
+	if k := knobs(s); k != " (replay 0%, JEPA 0.25, web views)" {
+		t.Errorf("knobs %q", k)
+	}
+	d := protocol.DefaultStageSettings(train.StageSFT)
+	d.Post.DropEnd = true
+	if k := knobs(d); k != " (<|end|> out of the mask)" {
+		t.Errorf("knobs %q", k)
+	}
+}

@@ -137,7 +137,6 @@ const (
 	// a tokenizer, and may evaluate before and after training.
 	PhaseCheckpoint = "loading checkpoint"
 	PhaseEvaluating = "evaluating"
-	PhaseUpload     = "upload"
 )
 
 // Progress reports how far a phase is: Done of Total units (Total 0 when

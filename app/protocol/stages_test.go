@@ -100,7 +100,10 @@ func TestParseStageQuery(t *testing.T) {
 		{"unknown generator", []string{"midtrain"}, "generators=nope", func(s *Settings) {}, []string{"generators"}},
 		{"the page's stages only", []string{"sft", "rl"}, "stage=midtrain", func(s *Settings) {}, []string{"stage"}},
 		{"another stage starts from its defaults", []string{"sft", "rl"}, "stage=rl&group=4&kl=0&max_tokens=32",
-			func(s *Settings) { *s = DefaultStageSettings("rl"); s.Post.Group, s.Post.KL, s.Post.MaxTokens = 4, 0, 32 }, nil},
+			func(s *Settings) {
+				*s = DefaultStageSettings("rl")
+				s.Post.Group, s.Post.KL, s.Post.MaxTokens = 4, 0, 32
+			}, nil},
 		{"a stage ignores the others' knobs", []string{"sft", "dpo"}, "stage=dpo&group=3&beta=0.5",
 			func(s *Settings) { *s = DefaultStageSettings("dpo"); s.Post.Beta = 0.5 }, nil},
 		{"completion longer than the context", []string{"rl"}, "max_tokens=500", func(s *Settings) {}, []string{"max_tokens"}},

@@ -8,7 +8,7 @@ import (
 // Files are the shipped dataset files a full evaluation reads.
 var Files = struct {
 	General, Code, KB, Math, Prefs, Facts string
-	QA                             []string
+	QA                                    []string
 }{
 	General: "pretrain.eval.jsonl",
 	Code:    "code.eval.jsonl",
