@@ -72,7 +72,7 @@ func frameContext(t *testing.T, ctx context.Context, part string) context.Contex
 // TestEmbedCrossOrigin embeds the pre-training stage in a blog page of
 // another origin: the frame starts by itself (autoplay), trains, and its
 // loss falls; scrolled out of view it stops training, and it resumes when
-// it is back.
+// it is back; the same when its tab goes to the background and back.
 func TestEmbedCrossOrigin(t *testing.T) {
 	dir := site(t)
 	app := serve(t, dir)
@@ -119,9 +119,29 @@ func TestEmbedCrossOrigin(t *testing.T) {
 	waitFor(t, fctx, "the frame to resume in view", stepExpr+` >= `+strconv.FormatFloat(paused+3, 'f', 0, 64), time.Minute)
 	t.Logf("paused at step %.0f out of view; step %.0f after scrolling back", paused, number(t, fctx, "step"))
 
-	// (A tab in the background pauses the frame too, through the Page
-	// Visibility API; headless Chromium reports every tab visible, so it is
-	// not tested here.)
+	// A tab in the background pauses the frame too, through the Page
+	// Visibility API. Headless Chromium reports every tab visible, so the
+	// frame's document is told it is hidden (its visibilityState, and the
+	// visibilitychange event a real tab switch fires), then visible again.
+	setHidden := func(hidden bool) {
+		js := `delete document.visibilityState; document.dispatchEvent(new Event("visibilitychange"))`
+		if hidden {
+			js = `Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "hidden"}); document.dispatchEvent(new Event("visibilitychange"))`
+		}
+		if err := chromedp.Do(fctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setHidden(true)
+	waitFor(t, fctx, "the frame to pause in a background tab", `document.querySelector('[data-testid="status"]').textContent === "paused"`, 30*time.Second)
+	hiddenAt := number(t, fctx, "step")
+	time.Sleep(3 * time.Second)
+	if got := number(t, fctx, "step"); got != hiddenAt {
+		t.Fatalf("in a background tab, the step counter went from %.0f to %.0f", hiddenAt, got)
+	}
+	setHidden(false)
+	waitFor(t, fctx, "the frame to resume in the foreground", stepExpr+` >= `+strconv.FormatFloat(hiddenAt+3, 'f', 0, 64), time.Minute)
+	t.Logf("paused at step %.0f in a background tab; step %.0f in the foreground again", hiddenAt, number(t, fctx, "step"))
 
 	// The frame may not register a service worker (a third-party frame
 	// with partitioned storage): it says nothing about it, and works.

@@ -165,15 +165,23 @@ func TestMidtrainingDomainLossFalls(t *testing.T) {
 
 // postRun runs objective stage for a few steps from its shipped
 // checkpoint with query q and returns the browser context after it is
-// done.
-func postRun(t *testing.T, stage, q string) (context.Context, func() []string, stageResult) {
+// done, and the server's URL. With autoplay=1 in q the page starts the run
+// itself; otherwise the test presses Start.
+func postRun(t *testing.T, stage, q string) (context.Context, func() []string, stageResult, string) {
 	ts := serve(t, site(t))
 	ctx, consoleErrors := browser(t, StageBound+2*time.Minute)
 	u := ts.URL + "/posttraining?stage=" + stage + "&backend=cpu&" + q
 	t0 := time.Now()
-	startStage(t, ctx, u)
+	if strings.Contains(q, "autoplay=1") {
+		if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "autoplay to start the run", `["preparing", "running", "done"].includes((document.querySelector('[data-testid="status"]') || {}).textContent)`, 2*time.Minute)
+	} else {
+		startStage(t, ctx, u)
+	}
 	waitDone(t, ctx, StageBound)
-	return ctx, consoleErrors, stageResult{URL: u, Seconds: time.Since(t0).Seconds(), Backend: text(t, ctx, "backend"), Measured: map[string]float64{}}
+	return ctx, consoleErrors, stageResult{URL: u, Seconds: time.Since(t0).Seconds(), Backend: text(t, ctx, "backend"), Measured: map[string]float64{}}, ts.URL
 }
 
 // TestPosttrainingSFT: SFT from the shipped mid-trained checkpoint; its
@@ -182,7 +190,7 @@ func postRun(t *testing.T, stage, q string) (context.Context, func() []string, s
 // start and end rows and exports them as Markdown and CSV.
 func TestPosttrainingSFT(t *testing.T) {
 	requireCheckpoint(t, "midtrained")
-	ctx, consoleErrors, res := postRun(t, "sft", "steps=20&eval_every=10&report=true")
+	ctx, consoleErrors, res, _ := postRun(t, "sft", "steps=20&eval_every=10&report=true")
 	m := res.Measured
 	m["val_loss_start"], m["val_loss_end"] = number(t, ctx, "val-loss-start"), number(t, ctx, "val-loss")
 	if fall := m["val_loss_start"] - m["val_loss_end"]; fall < SFTValMargin {
@@ -239,7 +247,7 @@ func checkReportCard(t *testing.T, ctx context.Context) {
 // by a few hundredths in tens of steps, well inside its noise).
 func TestPosttrainingRL(t *testing.T) {
 	requireCheckpoint(t, "sft")
-	ctx, consoleErrors, res := postRun(t, "rl", "steps=8&batch=8&group=4&max_tokens=32&lr=0.0003&report=false")
+	ctx, consoleErrors, res, _ := postRun(t, "rl", "steps=8&batch=8&group=4&max_tokens=32&lr=0.0003&report=false")
 	kl, reward := curveValues(t, ctx, "kl"), curveValues(t, ctx, "reward")
 	if len(kl) != 8 || len(reward) != 8 {
 		t.Fatalf("%d KL and %d reward points, want 8", len(kl), len(reward))
@@ -257,13 +265,16 @@ func TestPosttrainingRL(t *testing.T) {
 	checkClean(t, ctx, consoleErrors)
 }
 
-// TestPosttrainingDPO: DPO from the shipped SFT checkpoint; the implicit
-// reward margin is 0 at the first step (policy = reference) and positive
-// on average after it;
+// TestPosttrainingDPO: DPO from the shipped SFT checkpoint, started by
+// autoplay=1 (nobody presses Start); the implicit reward margin is 0 at
+// the first step (policy = reference) and positive on average after it;
 // the heatmap has chosen rows pushed up and rejected rows pushed down.
+// The page's Share link, opened in a fresh browser, shows the same
+// settings, and its embed code frames the post-training embed.
 func TestPosttrainingDPO(t *testing.T) {
 	requireCheckpoint(t, "sft")
-	ctx, consoleErrors, res := postRun(t, "dpo", "steps=12&report=false")
+	q := "steps=12&seed=7&beta=0.2&report=false&autoplay=1"
+	ctx, consoleErrors, res, origin := postRun(t, "dpo", q)
 	margin := curveValues(t, ctx, "reward_margin")
 	if len(margin) != 12 {
 		t.Fatalf("%d margin points, want 12", len(margin))
@@ -281,7 +292,57 @@ func TestPosttrainingDPO(t *testing.T) {
 	}
 	screenshot(t, ctx, "posttraining-dpo.png")
 	saveResult(t, "posttraining-dpo", res)
+	checkStageShare(t, ctx, origin, "/posttraining", map[string]string{"stage": "dpo", "steps": "12", "seed": "7", "beta": "0.2"})
 	checkClean(t, ctx, consoleErrors)
+}
+
+// checkStageShare copies the Share link of the stage page in ctx: it is
+// on origin's page path, keeps autoplay=1, and opened in a fresh browser
+// shows the settings want (parameter → the value of its control) with no
+// problems. The embed code frames the page's embed with the same query.
+func checkStageShare(t *testing.T, ctx context.Context, origin, path string, want map[string]string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(testid("share")), chromedp.WaitVisible(testid("share-text"))); err != nil {
+		t.Fatal(err)
+	}
+	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="share-text"]').value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("share link %s", link)
+	u, err := url.Parse(link)
+	if err != nil || u.Path != path || !strings.HasPrefix(link, origin) || u.Query().Get("autoplay") != "1" {
+		t.Fatalf("share link %q: want %s%s?…&autoplay=1", link, origin, path)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(testid("embed-code"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the embed code", `document.querySelector('[data-testid="share-text"]').value.startsWith("<iframe")`, 10*time.Second)
+	code, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="share-text"]').value`))
+	if !strings.Contains(code, `src="`+origin+"/embed"+path+"?") || !strings.Contains(code, `loading="lazy"`) {
+		t.Errorf("embed code %s: want an iframe of %s/embed%s", code, origin, path)
+	}
+	// Without autoplay, so the fresh browser only shows the settings.
+	q := u.Query()
+	q.Del("autoplay")
+	u.RawQuery = q.Encode()
+	fresh, freshErrors := browser(t, 2*time.Minute)
+	if err := chromedp.Do(fresh, chromedp.Navigate(u.String()), chromedp.WaitEnabled(testid("stage-start"))); err != nil {
+		t.Fatal(err)
+	}
+	for param, v := range want {
+		got, err := chromedp.Run(fresh, chromedp.Evaluate[string](`document.querySelector('[data-testid="setting-`+param+`"]').value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != v {
+			t.Errorf("the shared link shows %s=%q, want %q", param, got, v)
+		}
+	}
+	if p := text(t, fresh, "settings-problems"); p != "" {
+		t.Errorf("the shared link has problems: %s", p)
+	}
+	checkClean(t, fresh, freshErrors)
 }
 
 // TestPosttrainingDistill: distillation from the shipped SFT checkpoint to
@@ -301,7 +362,7 @@ func TestPosttrainingDistill(t *testing.T) {
 		checkClean(t, ctx, consoleErrors)
 		t.Skip("teacher.safetensors is not shipped yet (make checkpoints): checked the page's message only")
 	}
-	ctx, consoleErrors, res := postRun(t, "distill", "steps=16&batch=8&max_tokens=32&lr=0.0003&report=false")
+	ctx, consoleErrors, res, _ := postRun(t, "distill", "steps=16&batch=8&max_tokens=32&lr=0.0003&report=false")
 	kl := curveValues(t, ctx, "reverse_kl")
 	if len(kl) != 16 {
 		t.Fatalf("%d reverse-KL points, want 16", len(kl))

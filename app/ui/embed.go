@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -200,11 +199,7 @@ func (e *embedStage) live() app.UI {
 			return app.P().Class("muted").DataSet("testid", "auto-paused").Text("Paused out of sight: it goes on when you scroll back.")
 		}),
 		app.If(e.view.has(ControlShare), func() app.UI {
-			return &sharePanel{
-				Page: e.stage.Path, Query: r.settings.Query().Encode(),
-				Embed: embedPath(e.stage), EmbedQuery: shareQuery(r.settings, view{Controls: e.view.Controls}, true).Encode(),
-				Title: "tinystages: " + strings.ToLower(e.stage.Title) + " of a tiny GPT, live",
-			}
+			return r.sharePanel(e.stage, view{Controls: e.view.Controls})
 		}),
 	)
 }

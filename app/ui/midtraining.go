@@ -51,7 +51,7 @@ func (m *MidtrainingLesson) init() {
 		return
 	}
 	m.run = stageRun{id: "mid", path: stageMid.Path, stages: []string{train.StageMidtrain},
-		settings: protocol.DefaultStageSettings(train.StageMidtrain)}
+		settings: protocol.DefaultStageSettings(train.StageMidtrain), full: !m.Compact}
 	m.run.onMessage = func(ctx app.Context, msg received) {
 		if msg.Kind == protocol.KindReady {
 			m.inspect()
@@ -128,6 +128,7 @@ func (m *MidtrainingLesson) Render() app.UI {
 	left := []app.UI{m.controls()}
 	if !m.Compact {
 		left = append(left,
+			r.shareCard(stageMid),
 			&uploadPanel{Page: r.id, Kinds: []uploadKind{uploadCorpus}, Kind: uploadCorpus.Kind, State: r.upload},
 			&lessonsPanel{Page: r.id, Lessons: midLessons(), Disabled: r.active() || !r.engineReady,
 				Intro: "Each lesson reproduces one finding with runs that differ in one knob, from the same base model and seed. " +

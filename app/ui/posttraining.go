@@ -109,7 +109,7 @@ func (p *PosttrainingLesson) init() {
 	if p.run.id != "" {
 		return
 	}
-	p.run = stageRun{id: "post", path: stagePost.Path, stages: postStages, settings: protocol.DefaultStageSettings(postStages[0])}
+	p.run = stageRun{id: "post", path: stagePost.Path, stages: postStages, settings: protocol.DefaultStageSettings(postStages[0]), full: !p.Compact}
 	p.pipe = pipeline{Steps: pipelineDefaultSteps, Final: train.StageRL}
 	p.run.onMessage = p.pipe.follow(&p.run)
 }
@@ -180,6 +180,7 @@ func (p *PosttrainingLesson) Render() app.UI {
 		Status: r.statusText()}}
 	if !p.Compact {
 		left = append(left,
+			r.shareCard(stagePost),
 			&pipelinePanel{Page: r.id, State: p.pipe.view(), CanStart: r.engineReady && !r.active()},
 			&uploadPanel{Page: r.id, Kinds: []uploadKind{uploadSFT, uploadPrefs, uploadPrompts}, Kind: uploadKindFor(r.settings.StageName()), State: r.upload},
 			&lessonsPanel{Page: r.id, Lessons: postLessons(), Disabled: r.active() || !r.engineReady,

@@ -61,6 +61,13 @@ type stageRun struct {
 	settings protocol.Settings
 	problems []protocol.Problem
 
+	// full is set on a full stage page (not in an embed, which starts
+	// and pauses the run itself): its URL's view parameters apply, and
+	// autoplay=1 starts the run as soon as the engine is ready.
+	full        bool
+	view        view
+	autostarted bool
+
 	eng         *engine
 	engineReady bool
 	status      protocol.Status
@@ -160,8 +167,35 @@ func (r *stageRun) dismount() {
 
 // readURL takes the settings from the page's URL.
 func (r *stageRun) readURL(ctx app.Context) {
-	r.settings, r.problems = protocol.ParseStageQuery(ctx.Page().URL().Query(), r.stages...)
+	q := ctx.Page().URL().Query()
+	r.settings, r.problems = protocol.ParseStageQuery(q, r.stages...)
+	if r.full {
+		var probs []protocol.Problem
+		r.view, probs = parseView(q, false)
+		r.problems = append(r.problems, probs...)
+	}
 	r.charts = nil
+}
+
+// shareCard is a full page's card with the share panel.
+func (r *stageRun) shareCard(s stage) app.UI {
+	id := "h-share-" + r.id
+	return app.Section().Class("card").Aria("labelledby", id).Body(
+		app.H2().ID(id).Text("Share this run"),
+		app.P().Class("hint").Text("A link that opens this page with these settings (add autoplay=1 to start it at once), or an <iframe> for a blog post."),
+		r.sharePanel(s, view{}),
+	)
+}
+
+// sharePanel offers the link that reproduces the run on stage s's full
+// page (autoplay kept when the page was opened with it) and the code that
+// embeds it, shown as embed (its controls).
+func (r *stageRun) sharePanel(s stage, embed view) app.UI {
+	return &sharePanel{
+		Page: s.Path, Query: shareQuery(r.settings, view{Autoplay: r.view.Autoplay}, false).Encode(),
+		Embed: embedPath(s), EmbedQuery: shareQuery(r.settings, embed, true).Encode(),
+		Title: "tinystages: " + strings.ToLower(s.Title) + " of a tiny GPT, live",
+	}
 }
 
 // handle applies one message from the engine.
@@ -169,6 +203,10 @@ func (r *stageRun) handle(ctx app.Context, m received) {
 	switch m.Kind {
 	case protocol.KindReady:
 		r.engineReady = true
+		if r.full && r.view.Autoplay && !r.autostarted {
+			r.autostarted = true
+			r.command(protocol.KindStart)
+		}
 	case protocol.KindState:
 		if m.State.Status == protocol.StatusIdle {
 			if r.status == protocol.StatusPreparing && r.info.Stage == "" {
@@ -361,7 +399,7 @@ func (r *stageRun) applySetting(ctx app.Context, param, value string) {
 
 func (r *stageRun) writeURL(ctx app.Context) {
 	u := *ctx.Page().URL()
-	u.RawQuery = r.settings.Query().Encode()
+	u.RawQuery = shareQuery(r.settings, view{Autoplay: r.view.Autoplay}, false).Encode()
 	ctx.Page().ReplaceURL(&u)
 }
 

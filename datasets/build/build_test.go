@@ -349,7 +349,7 @@ func TestPreferenceLabelsCheckable(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{record.KindCorrect, record.KindFaithful, record.KindConcise} {
+	for _, k := range []string{record.KindCorrect, record.KindFaithful, record.KindConcise, record.KindFormat} {
 		if kinds[k] == 0 {
 			t.Errorf("no preference pairs of kind %s", k)
 		}

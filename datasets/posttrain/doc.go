@@ -17,8 +17,10 @@
 //     checkable by code: a correct vs a wrong \boxed{} answer (kind
 //     "correct"), the world's fact vs a hallucinated one (or "I don't know"
 //     vs a guess, for never-seen facts; kind "faithful"), and a short reply
-//     that stops vs one that rambles on (kind "concise"). CheckPreference
-//     verifies any pair.
+//     that stops vs one that rambles on (kind "concise"), and a right
+//     solution that ends with its \boxed{} answer vs the same working
+//     without the box (kind "format"). CheckPreference verifies any
+//     pair.
 //
 // Which world facts appear here is decided by their placement (package
 // world): only facts with SFT set have QA pairs in training data; held-out

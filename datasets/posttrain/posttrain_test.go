@@ -67,6 +67,10 @@ func TestCheckPreferenceRejects(t *testing.T) {
 		{"unknown question", record.Preference{Prompt: "Who am I?", Chosen: "a", Rejected: "b", Kind: record.KindFaithful}, posttrain.ErrUnverifiable},
 		{"hallucination chosen", record.Preference{Prompt: pre.Question(0), Chosen: "Nowhere", Rejected: pre.Answer, Kind: record.KindFaithful}, nil},
 		{"never-seen answered", record.Preference{Prompt: never.Question(0), Chosen: never.Answer, Rejected: "I don't know.", Kind: record.KindFaithful}, nil},
+		{"format both boxed", record.Preference{Prompt: "What is 2 + 2?", Chosen: `2 + 2 = 4. \boxed{4}`, Rejected: `\boxed{4}`, Kind: record.KindFormat}, nil},
+		{"format wrong answer", record.Preference{Prompt: "What is 2 + 2?", Chosen: `2 + 2 = 5. \boxed{5}`, Rejected: `The answer is 5.`, Kind: record.KindFormat}, nil},
+		{"format box not last", record.Preference{Prompt: "What is 2 + 2?", Chosen: `\boxed{4} and more`, Rejected: `The answer is 4.`, Kind: record.KindFormat}, nil},
+		{"format answer missing", record.Preference{Prompt: "What is 2 + 2?", Chosen: `\boxed{4}`, Rejected: `I like sums.`, Kind: record.KindFormat}, nil},
 		{"concise not longer", record.Preference{Prompt: pre.Question(1), Chosen: pre.Answer, Rejected: pre.Answer + ". Yes.", Kind: record.KindConcise}, nil},
 	}
 	for _, tt := range tests {
@@ -78,5 +82,9 @@ func TestCheckPreferenceRejects(t *testing.T) {
 	ok := record.Preference{Prompt: "What is 2 + 2?", Chosen: `2 + 2 = 4. \boxed{4}`, Rejected: `2 + 2 = 5. \boxed{5}`, Kind: record.KindCorrect}
 	if err := posttrain.CheckPreference(w, ok); err != nil {
 		t.Errorf("a good pair: %v", err)
+	}
+	okFormat := record.Preference{Prompt: "What is 2 + 2?", Chosen: `2 + 2 = 4. \boxed{4}`, Rejected: `2 + 2 = 4. The answer is 4.`, Kind: record.KindFormat}
+	if err := posttrain.CheckPreference(w, okFormat); err != nil {
+		t.Errorf("a good format pair: %v", err)
 	}
 }

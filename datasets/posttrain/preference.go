@@ -42,6 +42,16 @@ func prefSets(w *world.World, mathTrain, mathEval []record.MathProblem, seed uin
 		}
 		add(&eval, record.KindCorrect, p.Prompt, solution(p), wrongSolution(p, r))
 	}
+	// Format pairs: problems spread over the split (so over the levels),
+	// the right answer either way.
+	for i := range min(cfg.PrefFormat, len(mathTrain)) {
+		p := mathTrain[i*len(mathTrain)/cfg.PrefFormat]
+		add(&train, record.KindFormat, p.Prompt, solution(p), unboxed(p))
+	}
+	for i := range min(cfg.PrefFormatEval, len(mathEval)) {
+		p := mathEval[i*len(mathEval)/cfg.PrefFormatEval]
+		add(&eval, record.KindFormat, p.Prompt, solution(p), unboxed(p))
+	}
 	r.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
 	return train, eval
 }
@@ -66,6 +76,19 @@ func wrongSolution(p record.MathProblem, r *rng.Source) string {
 	return strings.Replace(s, `\boxed{`+p.Answer+`}`, `\boxed{`+ws+`}`, 1)
 }
 
+// unboxed is the reference solution without its \boxed{} answer: the
+// working ends with the right result, but not in the format asked for.
+// It is shorter than the chosen reply, so a model that gives the pair's
+// replies their summed likelihood prefers it unless it has learned the
+// format.
+func unboxed(p record.MathProblem) string {
+	s := strings.TrimSpace(strings.Replace(solution(p), `\boxed{`+p.Answer+`}`, "", 1))
+	if s == "" {
+		return p.Answer
+	}
+	return s
+}
+
 // ErrUnverifiable is returned by CheckPreference when a pair's label cannot
 // be verified: its kind is unknown, or its prompt is not a known question or
 // problem.
@@ -80,6 +103,9 @@ var ErrUnverifiable = errors.New("preference label cannot be verified")
 //     fact seen in training, chosen must Match its answer and rejected must
 //     not; for a never-seen fact, chosen must decline (world.IsIDK) and
 //     rejected must not.
+//   - "format": Solve(prompt) recomputes the answer; chosen must box it
+//     and end with the box; rejected must not box anything but must
+//     state the answer.
 //   - "concise": the prompt must be a question of w; chosen must Match its
 //     answer, and rejected must start with the same answer and run on for at
 //     least 40 more bytes.
@@ -97,6 +123,18 @@ func CheckPreference(w *world.World, p record.Preference) error {
 		}
 		if Check(p.Rejected, ans, false).Correct {
 			return fmt.Errorf("rejected %q boxes the answer %s", p.Rejected, ans)
+		}
+		return nil
+	case record.KindFormat:
+		ans, ok := Solve(p.Prompt)
+		if !ok {
+			return fmt.Errorf("%w: %q is not a known problem", ErrUnverifiable, p.Prompt)
+		}
+		if g := Check(p.Chosen, ans, true); !g.Correct || !g.Formatted {
+			return fmt.Errorf("chosen %q does not end with the boxed answer %s", p.Chosen, ans)
+		}
+		if strings.Contains(p.Rejected, `\boxed{`) || !strings.Contains(p.Rejected, ans) {
+			return fmt.Errorf("rejected %q should state the answer %s without \\boxed{}", p.Rejected, ans)
 		}
 		return nil
 	case record.KindFaithful, record.KindConcise:

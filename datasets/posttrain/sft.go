@@ -27,22 +27,24 @@ const SystemPrompt = "You are a helpful assistant. Answer briefly."
 
 // Config sizes the post-training sets.
 type Config struct {
-	MathPerLevel  int // stored math problems per level (train and eval together; level 1 has only 81)
-	SFTMath       int // math problems (from the train split) used as SFT examples
-	CodeQA        int // code-domain SFT examples
-	KBQA          int // knowledge-base SFT examples
-	Multi         int // two-turn fact examples
-	PrefMath      int // math preference pairs drawn from the train split
-	PrefMathEval  int // math preference pairs drawn from the eval split
-	SFTEvalShare  float64
-	SystemPercent int // share of fact examples, in percent, that carry SystemPrompt
+	MathPerLevel   int // stored math problems per level (train and eval together; level 1 has only 81)
+	SFTMath        int // math problems (from the train split) used as SFT examples
+	CodeQA         int // code-domain SFT examples
+	KBQA           int // knowledge-base SFT examples
+	Multi          int // two-turn fact examples
+	PrefMath       int // math preference pairs drawn from the train split
+	PrefMathEval   int // math preference pairs drawn from the eval split
+	PrefFormat     int // format preference pairs drawn from the train split
+	PrefFormatEval int // format preference pairs drawn from the eval split
+	SFTEvalShare   float64
+	SystemPercent  int // share of fact examples, in percent, that carry SystemPrompt
 }
 
 // DefaultConfig is the shipped post-training data: about 1,180 SFT
-// examples, about 1,350 math problems and about 690 preference pairs.
+// examples, about 1,350 math problems and about 890 preference pairs.
 var DefaultConfig = Config{
 	MathPerLevel: 400, SFTMath: 450, CodeQA: 300, KBQA: 120, Multi: 40,
-	PrefMath: 300, PrefMathEval: 100, SFTEvalShare: 0.1, SystemPercent: 10,
+	PrefMath: 300, PrefMathEval: 100, PrefFormat: 150, PrefFormatEval: 50, SFTEvalShare: 0.1, SystemPercent: 10,
 }
 
 // Sets are the generated post-training files.

@@ -255,6 +255,7 @@ const (
 	KindCorrect  = "correct"  // a correct vs a wrong \boxed{} answer to a math problem
 	KindFaithful = "faithful" // the world's fact vs a hallucinated one
 	KindConcise  = "concise"  // a short reply that stops vs one that rambles on
+	KindFormat   = "format"   // the same correct solution, with vs without its \boxed{} answer
 )
 
 // Preference is one preference pair in TRL's implicit-prompt format.
