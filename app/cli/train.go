@@ -377,7 +377,7 @@ func pretrainDocs(f trainFlags) (trainDocs, evalDocs []train.Doc, err error) {
 	}
 	var docs []train.Doc
 	for _, t := range texts {
-		for _, piece := range splitText(t, 2048) {
+		for _, piece := range train.SplitText(t, 2048) {
 			docs = append(docs, train.Doc{Source: "user", Quality: 1, Text: []byte(piece)})
 		}
 	}
@@ -431,27 +431,6 @@ func holdOut(docs []train.Doc) (trainDocs, evalDocs []train.Doc) {
 		evalDocs, trainDocs = trainDocs[len(trainDocs)-1:], trainDocs[:len(trainDocs)-1]
 	}
 	return trainDocs, evalDocs
-}
-
-// splitText cuts text into pieces of about size bytes at paragraph or line
-// breaks.
-func splitText(text string, size int) []string {
-	var out []string
-	for len(text) > size {
-		cut := strings.LastIndex(text[:size], "\n\n")
-		if cut < size/4 {
-			cut = strings.LastIndex(text[:size], "\n")
-		}
-		if cut < size/4 {
-			cut = size
-		}
-		out = append(out, text[:cut])
-		text = strings.TrimLeft(text[cut:], "\n")
-	}
-	if strings.TrimSpace(text) != "" {
-		out = append(out, text)
-	}
-	return out
 }
 
 // tokenizerFor returns the tokenizer of a fresh model: -tokenizer, the

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
@@ -64,41 +63,10 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, files map[string][]byte) *harness {
-	h := &harness{t: t, cmds: make(chan protocol.Message, 16), out: make(chan protocol.Message, 100000), done: make(chan struct{})}
-	s := &session{
-		fetch: func(path string) ([]byte, error) {
-			h.fetchN.Add(1)
-			if d, ok := files[path]; ok {
-				return d, nil
-			}
-			return nil, fmt.Errorf("fetching %s: %w", path, fs.ErrNotExist)
-		},
-		post: func(m protocol.Message) {
-			// Every message must survive the protocol's encoding.
-			data, err := protocol.Encode(m)
-			if err != nil {
-				t.Errorf("engine posted a message that does not encode: %v", err)
-				return
-			}
-			back, err := protocol.Decode(data)
-			if err != nil {
-				t.Errorf("engine posted a message that does not decode: %v", err)
-				return
-			}
-			h.out <- back
-		},
-		selectBackend: selectBackend,
-	}
-	go func() { s.serve(h.cmds); close(h.done) }()
-	t.Cleanup(func() {
-		close(h.cmds)
-		select {
-		case <-h.done:
-		case <-time.After(30 * time.Second):
-			t.Error("engine did not stop")
-		}
+	return newStageHarness(t, func(path string) ([]byte, bool) {
+		d, ok := files[path]
+		return d, ok
 	})
-	return h
 }
 
 func (h *harness) send(m protocol.Message) { h.cmds <- m }

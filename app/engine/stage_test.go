@@ -71,6 +71,9 @@ func shippedFiles(t *testing.T, ckpts ...string) func(path string) ([]byte, bool
 	}
 }
 
+// newStageHarness runs an engine session whose fetches are answered by
+// files (a miss is a 404), and checks that every message it posts survives
+// the protocol's encoding.
 func newStageHarness(t *testing.T, files func(string) ([]byte, bool)) *harness {
 	h := &harness{t: t, cmds: make(chan protocol.Message, 16), out: make(chan protocol.Message, 100000), done: make(chan struct{})}
 	s := &session{

@@ -2,7 +2,6 @@ package midtrain
 
 import (
 	"fmt"
-	"strings"
 
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
@@ -136,30 +135,9 @@ func (d *Data) domainTrain() []train.Doc {
 	}
 	var out []train.Doc
 	for _, t := range d.User.Docs {
-		for _, p := range splitText(t, 2048) {
+		for _, p := range train.SplitText(t, 2048) {
 			out = append(out, train.Doc{Source: "user", Quality: 1, Text: []byte(p)})
 		}
-	}
-	return out
-}
-
-// splitText cuts text into pieces of about size bytes at paragraph or line
-// breaks.
-func splitText(text string, size int) []string {
-	var out []string
-	for len(text) > size {
-		cut := strings.LastIndex(text[:size], "\n\n")
-		if cut < size/4 {
-			cut = strings.LastIndex(text[:size], "\n")
-		}
-		if cut < size/4 {
-			cut = size
-		}
-		out = append(out, text[:cut])
-		text = strings.TrimLeft(text[cut:], "\n")
-	}
-	if strings.TrimSpace(text) != "" {
-		out = append(out, text)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"tinystages/model"
 	"tinystages/model/tokenizer"
@@ -181,4 +182,27 @@ func (v *ValSet) Loss(m *model.GPT, B int) (mean float64, bySource map[string]fl
 		count += n[src]
 	}
 	return total / float64(count), bySource, nil
+}
+
+// SplitText cuts text into pieces of at most size bytes, at a paragraph
+// break where one falls in the last three quarters of a piece, else at a
+// line break, else at size bytes: a user's long file becomes documents of
+// about a context's worth of text.
+func SplitText(text string, size int) []string {
+	var out []string
+	for len(text) > size {
+		cut := strings.LastIndex(text[:size], "\n\n")
+		if cut < size/4 {
+			cut = strings.LastIndex(text[:size], "\n")
+		}
+		if cut < size/4 {
+			cut = size
+		}
+		out = append(out, text[:cut])
+		text = strings.TrimLeft(text[cut:], "\n")
+	}
+	if strings.TrimSpace(text) != "" {
+		out = append(out, text)
+	}
+	return out
 }
