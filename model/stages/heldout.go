@@ -36,15 +36,25 @@ func MathHeldOut(tok *tokenizer.Tokenizer, T int, probs []record.MathProblem, sa
 
 // PrefHeldOut measures "preference_accuracy" on pairs: the share where
 // the model gives the chosen reply a higher log-probability than the
-// rejected one.
-func PrefHeldOut(tok *tokenizer.Tokenizer, T int, pairs []record.Preference) func(*model.GPT) (map[string]float64, error) {
+// rejected one (the report card's). With a reference model it also
+// measures "dpo_accuracy": the share where DPO's implicit reward ranks
+// them so (posttrain.ImplicitAccuracy), which moves on the kinds of pair
+// a preference carries over to new questions even where SFT already
+// settled the first.
+func PrefHeldOut(tok *tokenizer.Tokenizer, T int, pairs []record.Preference, ref *model.GPT) func(*model.GPT) (map[string]float64, error) {
 	suite := eval.NewSuite(tok, T, eval.Data{Prefs: pairs}, eval.Limits{})
 	return func(m *model.GPT) (map[string]float64, error) {
 		r, err := suite.Evaluate("", m, nil)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]float64{"preference_accuracy": r.PrefAccuracy}, nil
+		out := map[string]float64{"preference_accuracy": r.PrefAccuracy}
+		if ref != nil {
+			if out["dpo_accuracy"], err = posttrain.ImplicitAccuracy(m, ref, tok, pairs); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 }
 

@@ -270,5 +270,5 @@ func (d *Data) dpo(s Settings, ms Models) (*Built, error) {
 	}
 	about := fmt.Sprintf("%d pairs of %s, β %g, %d pairs per step", prod.Len(), name, s.Post.Beta, max(1, s.Train.Batch/2))
 	return &Built{Producer: prod, About: about,
-		HeldOut: PrefHeldOut(ms.Tok, ms.Policy.Config.MaxSeqLen, spread(heldout, s.HeldOut))}, nil
+		HeldOut: PrefHeldOut(ms.Tok, ms.Policy.Config.MaxSeqLen, spread(heldout, s.HeldOut), ref)}, nil
 }

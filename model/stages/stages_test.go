@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"tinystages/datasets/load"
+	"tinystages/datasets/record"
 	"tinystages/model"
 	"tinystages/model/cpu"
 	"tinystages/model/midtrain"
@@ -139,5 +140,43 @@ func TestKindFor(t *testing.T) {
 		if got := KindFor(stage); got != want {
 			t.Errorf("KindFor(%s) = %q, want %q", stage, got, want)
 		}
+	}
+}
+
+// TestPrefHeldOut: against itself as the reference, a model's implicit
+// rewards all tie, so DPO's accuracy is 0; against another model it is a
+// share, and the raw accuracy does not depend on the reference.
+func TestPrefHeldOut(t *testing.T) {
+	_, tok := shipped(t)
+	m, other := nano(t, tok, 1), nano(t, tok, 2)
+	pairs := []record.Preference{
+		{Prompt: "What is 2 + 2?", Chosen: `2 + 2 = 4. \boxed{4}`, Rejected: `2 + 2 = 4.`, Kind: record.KindFormat},
+		{Prompt: "Who started Quazar Works?", Chosen: "Ostnel Fentes", Rejected: "Ostnel Fentes. And more, and more, and more, and more.", Kind: record.KindConcise},
+		{Prompt: "What is 3 + 5?", Chosen: `3 + 5 = 8. \boxed{8}`, Rejected: `3 + 5 = 9. \boxed{9}`, Kind: record.KindCorrect},
+	}
+	T := m.Config.MaxSeqLen
+	self, err := PrefHeldOut(tok, T, pairs, m)(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vsOther, err := PrefHeldOut(tok, T, pairs, other)(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self["dpo_accuracy"] != 0 {
+		t.Errorf("dpo_accuracy against itself %v, want 0 (every pair ties)", self["dpo_accuracy"])
+	}
+	if a := vsOther["dpo_accuracy"]; a != 0 && a != 1.0/3 && a != 2.0/3 && a != 1 {
+		t.Errorf("dpo_accuracy %v is not a share of 3 pairs", a)
+	}
+	if self["preference_accuracy"] != vsOther["preference_accuracy"] {
+		t.Errorf("preference_accuracy depends on the reference: %v vs %v", self["preference_accuracy"], vsOther["preference_accuracy"])
+	}
+	none, err := PrefHeldOut(tok, T, pairs, nil)(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := none["dpo_accuracy"]; ok {
+		t.Error("dpo_accuracy without a reference")
 	}
 }
