@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,8 @@ func downloads(t *testing.T, ctx context.Context) func(what string) []byte {
 // fixed seed, downloads the model, resets, uploads the file: the imported
 // model gives the same sample and downloads as the same bytes. A file that
 // is not a bundle is refused with a message that names the problem, and
-// leaves the model as it was. The run's record downloads too.
+// leaves the model as it was. The run's record downloads too, and the
+// imported model trains further.
 func TestModelRoundTrip(t *testing.T) {
 	dir := site(t)
 	ts := serve(t, dir)
@@ -68,6 +70,7 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 	// autoplay=1: the run starts by itself.
 	waitFor(t, ctx, "the run to finish", `document.querySelector('[data-testid="status"]').textContent === "done"`, 3*time.Minute)
+	trained := number(t, ctx, "loss")
 	next := downloads(t, ctx)
 
 	sample := func() string {
@@ -148,6 +151,19 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 	if after := sample(); after != before {
 		t.Errorf("a refused import changed the model's sample to %q", after)
+	}
+
+	// Train the imported model further: the new run's first loss is
+	// where the exported run ended, far below a fresh model's (about
+	// ln 1024 = 6.93 for the shipped tokenizer).
+	if err := chromedp.Do(ctx, chromedp.Click(testid("train-imported"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the first step from the imported model", stepExpr+` >= 1`, time.Minute)
+	further := number(t, ctx, "loss")
+	t.Logf("training loss: %.3f after the 12 exported steps, %.3f at the first step from the imported model", trained, further)
+	if !(further < math.Log(1024)-0.5) || !(further < trained+0.5) {
+		t.Errorf("the run from the imported model starts at loss %.3f: want it near the exported run's %.3f, not a fresh model's", further, trained)
 	}
 	checkClean(t, ctx, consoleErrors)
 }

@@ -130,6 +130,7 @@ func (b *models) importBundle(name string, data []byte) (*protocol.ModelInfo, er
 		ck.Info.Name = strings.TrimSuffix(name, ".zip")
 	}
 	b.imported, b.importedRun = ck, b.s.run
+	b.s.imported = ck
 	info := infoOf(ck, "imported")
 	info.Bytes = len(data)
 	return &info, nil

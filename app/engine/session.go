@@ -14,6 +14,7 @@ import (
 	"tinystages/datasets/manifest"
 	"tinystages/datasets/record"
 	"tinystages/model"
+	"tinystages/model/checkpoint"
 	"tinystages/model/compute"
 	"tinystages/model/stages"
 	"tinystages/model/tokenizer"
@@ -57,10 +58,18 @@ type session struct {
 	trainDocs []train.Doc
 	evalDocs  []train.Doc
 	tok       *tokenizer.Tokenizer
-	evalC     *train.Corpus
-	// The training corpus of the last quality filter.
+	// The corpora tokenized by corpusTok (tok, or an imported model's):
+	// the evaluation corpus, and the training corpus of the last quality
+	// filter.
+	corpusTok  *tokenizer.Tokenizer
+	evalC      *train.Corpus
 	trainC     *train.Corpus
 	trainCMinQ float64
+
+	// imported is the model the page imported last (models.go): a
+	// pre-training run with Init protocol.CheckpointImported trains it
+	// further instead of a fresh model of the preset.
+	imported *checkpoint.Checkpoint
 
 	status   protocol.Status
 	settings protocol.Settings
@@ -269,6 +278,16 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	if err != nil {
 		return inPhase("settings", err)
 	}
+	// From an imported model: its weights, configuration and tokenizer.
+	var from *checkpoint.Checkpoint
+	if st.Init == protocol.CheckpointImported {
+		if from = s.imported; from == nil {
+			return inPhase(protocol.PhaseCheckpoint, errors.New("there is no imported model to train: import a model bundle first (Import model…)"))
+		}
+		s.init, s.preset = protocol.CheckpointImported, presetOf(from)
+	} else if st.Init != "" {
+		return inPhase("settings", fmt.Errorf("pre-training starts from a fresh model or from an imported one, not from %q", st.Init))
+	}
 
 	if err := inPhase(protocol.PhaseLoading, s.loadData()); err != nil {
 		return err
@@ -278,7 +297,7 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 		return err
 	}
 
-	if s.tok == nil {
+	if s.tok == nil && from == nil {
 		texts := make([][]byte, len(s.trainDocs))
 		for i, d := range s.trainDocs {
 			texts[i] = d.Text
@@ -293,34 +312,47 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 		}
 		s.tok = tok
 	}
+	tok := s.tok
+	if from != nil {
+		tok = from.Tokenizer // the imported model's, not one trained here
+	}
 	s.progress(protocol.PhaseTokenizer, 1, 1, "done")
 	if err := s.poll(cmds); err != nil {
 		return err
 	}
 
+	if s.corpusTok != tok {
+		s.trainC, s.evalC, s.corpusTok = nil, nil, tok
+	}
 	if s.trainC == nil || s.trainCMinQ != st.MinQuality {
 		kept := train.FilterQuality(s.trainDocs, st.MinQuality)
 		if len(kept) == 0 {
 			return inPhase(protocol.PhaseTokenize, fmt.Errorf("no document has quality ≥ %g: lower the quality filter", st.MinQuality))
 		}
-		s.trainC = train.Tokenize(s.tok, kept, func(done, total int) {
+		s.trainC = train.Tokenize(tok, kept, func(done, total int) {
 			s.progress(protocol.PhaseTokenize, done, total, fmt.Sprintf("%d documents", total))
 		})
 		s.trainCMinQ = st.MinQuality
 	}
 	if s.evalC == nil {
-		s.evalC = train.Tokenize(s.tok, s.evalDocs, nil)
+		s.evalC = train.Tokenize(tok, s.evalDocs, nil)
 	}
 	s.progress(protocol.PhaseTokenize, 1, 1, fmt.Sprintf("%d training tokens", len(s.trainC.Tokens)))
 	if err := s.poll(cmds); err != nil {
 		return err
 	}
 
-	s.progress(protocol.PhaseModel, 0, 1, preset.Name)
+	s.progress(protocol.PhaseModel, 0, 1, s.preset)
 	be, name, why := s.selectBackend(st.Backend)
 	cfg := preset.Config
-	cfg.VocabSize = s.tok.VocabSize()
-	m, err := model.New(cfg, be, st.Seed)
+	cfg.VocabSize = tok.VocabSize()
+	var m *model.GPT
+	if from != nil {
+		cfg = from.Config
+		m, err = from.Model(be)
+	} else {
+		m, err = model.New(cfg, be, st.Seed)
+	}
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
@@ -328,14 +360,16 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
-	run, err := built.NewRun(st.Train(train.StagePretrain), m, s.tok)
+	ts := st.Train(train.StagePretrain)
+	ts.Preset = s.preset
+	run, err := built.NewRun(ts, m, tok)
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
 	s.run, s.backend, s.why = run, name, why
 	s.built, s.producer = built, run.Producer
 	s.guard = guardRun(run, be, SnapshotEvery, recoveryBackend(st.Backend, s.selectBackend))
-	s.progress(protocol.PhaseModel, 1, 1, fmt.Sprintf("%s, %d parameters", preset.Name, cfg.NumParams()))
+	s.progress(protocol.PhaseModel, 1, 1, fmt.Sprintf("%s, %d parameters", s.preset, cfg.NumParams()))
 	s.sample(0)
 	s.lastYield = time.Now()
 	return s.poll(cmds)

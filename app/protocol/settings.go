@@ -100,6 +100,12 @@ const (
 	CheckpointTeacher    = "teacher"    // a longer-trained model, distillation's teacher
 )
 
+// CheckpointImported is the Init of a pre-training run that trains the
+// model the page imported (a bundle) further, instead of a fresh model
+// of the preset. It is not a URL parameter: a link cannot carry the
+// imported file.
+const CheckpointImported = "imported"
+
 // Checkpoints lists the shipped checkpoints' names.
 var Checkpoints = []string{CheckpointBase, CheckpointMidtrained, CheckpointSFT, CheckpointTeacher}
 

@@ -212,6 +212,11 @@ func (p *pretraining) modelPanel() app.UI {
 			btn("export-model", "Download model (.zip)", can, func(ctx app.Context, e app.Event) { p.exportModel(ctx) }),
 			importLabel,
 			btn("model-sample", "Sample", can, func(ctx app.Context, e app.Event) { p.sampleModel(ctx) }),
+			app.If(mio.imported, func() app.UI {
+				return btn("train-imported", "Train the imported model further", p.engineReady && !p.active() && mio.busy == "",
+					func(ctx app.Context, e app.Event) { p.start(protocol.CheckpointImported) }).
+					Title("Pre-train the imported model further on this page's corpus, with these settings (its own size and tokenizer)")
+			}),
 		),
 		app.P().Class("hint").Text("The zip holds model.safetensors, config.json and tokenizer.json: "+
 			"Hugging Face transformers loads it as a GPT-2 (its README says how)."),

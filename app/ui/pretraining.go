@@ -186,17 +186,29 @@ func (p *pretraining) command(kind protocol.Kind) {
 	m := protocol.Message{Kind: kind}
 	switch kind {
 	case protocol.KindStart:
-		if !p.engineReady || p.active() {
-			return
-		}
-		p.clearRun()
-		s := p.settings
-		m.Settings = &s
-		p.status = protocol.StatusPreparing
+		p.start("")
+		return
 	case protocol.KindReset:
 		p.clearRun()
 	}
 	if err := p.eng.send(m); err != nil {
+		p.err = err.Error()
+	}
+}
+
+// start starts a run of the page's settings: of a fresh model, or, with
+// init protocol.CheckpointImported, of the imported model.
+func (p *pretraining) start(init string) {
+	if !p.engineReady || p.active() {
+		return
+	}
+	p.clearRun()
+	// The current model becomes the new run's.
+	p.ext.models.info, p.ext.models.sample = nil, ""
+	s := p.settings
+	s.Init = init
+	p.status = protocol.StatusPreparing
+	if err := p.eng.send(protocol.Message{Kind: protocol.KindStart, Settings: &s}); err != nil {
 		p.err = err.Error()
 	}
 }
