@@ -4,6 +4,8 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"tinystages/app/browsertest"
 	"tinystages/app/protocol"
+	"tinystages/model/train"
 )
 
 // testPage runs the engine in a dedicated worker and resolves
@@ -58,23 +61,25 @@ func TestEngineBackendInBrowser(t *testing.T) {
 		w.Header().Set("Content-Type", "application/wasm")
 		http.ServeFile(w, r, wasm)
 	})
+	// The toy corpus stands in for the pre-training data; the stages
+	// after it read the shipped datasets and checkpoints.
 	mux.HandleFunc("/web/datasets/", func(w http.ResponseWriter, r *http.Request) {
-		data, ok := files[strings.TrimPrefix(r.URL.Path, "/web/")]
-		if !ok {
-			http.NotFound(w, r)
+		if data, ok := files[strings.TrimPrefix(r.URL.Path, "/web/")]; ok {
+			w.Write(data)
 			return
 		}
-		w.Write(data)
+		http.ServeFile(w, r, filepath.Join("..", "..", "web", "datasets", filepath.Base(r.URL.Path)))
+	})
+	mux.HandleFunc("/web/checkpoints/", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join("..", "..", "web", "checkpoints", filepath.Base(r.URL.Path)))
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	// run starts a run with backend pref on a page loaded with query and
+	// runSettings starts a run of st on a page loaded with query and
 	// returns the engine's messages.
-	run := func(t *testing.T, query, pref string, steps, batch int) []protocol.Message {
+	runSettings := func(t *testing.T, query string, st protocol.Settings) []protocol.Message {
 		t.Helper()
-		st := protocol.DefaultSettings("nano")
-		st.Steps, st.Batch, st.Backend = steps, batch, pref
 		start, err := protocol.Encode(protocol.Message{Kind: protocol.KindStart, Settings: &st})
 		if err != nil {
 			t.Fatal(err)
@@ -107,6 +112,13 @@ func TestEngineBackendInBrowser(t *testing.T) {
 		}
 		return msgs
 	}
+	// run starts a pre-training run of the nano preset with backend pref.
+	run := func(t *testing.T, query, pref string, steps, batch int) []protocol.Message {
+		t.Helper()
+		st := protocol.DefaultSettings("nano")
+		st.Steps, st.Batch, st.Backend = steps, batch, pref
+		return runSettings(t, query, st)
+	}
 	running := func(msgs []protocol.Message) *protocol.State {
 		for _, m := range msgs {
 			if m.Kind == protocol.KindState && m.State.Status == protocol.StatusRunning {
@@ -136,6 +148,42 @@ func TestEngineBackendInBrowser(t *testing.T) {
 		first, last := mean(losses[:3]), mean(losses[len(losses)-3:])
 		if !(last < first-0.5) {
 			t.Errorf("loss did not fall on WebGPU: first steps %.3f, last steps %.3f", first, last)
+		}
+	})
+
+	// A stage after pre-training on the GPU: SFT from the shipped
+	// mid-trained checkpoint (masked rows: weight 0 on the prompt), two
+	// steps, the same losses as on the CPU.
+	t.Run("webgpu runs SFT like the CPU", func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join("..", "..", "web", "datasets", "sft.train.jsonl")); err != nil {
+			if browsertest.InCI() {
+				t.Fatalf("the shipped datasets are missing: %v", err)
+			}
+			t.Skipf("the shipped datasets are missing (make datasets): %v", err)
+		}
+		losses := map[string][]float64{}
+		for _, pref := range []string{protocol.BackendCPU, protocol.BackendWebGPU} {
+			st := protocol.DefaultStageSettings(train.StageSFT)
+			st.Steps, st.Batch, st.Backend, st.EvalEvery, st.Report = 2, 2, pref, 0, false
+			msgs := runSettings(t, "", st)
+			if b := running(msgs).Backend; pref == protocol.BackendWebGPU && !strings.HasPrefix(b, "WebGPU (") {
+				t.Fatalf("backend=webgpu ran SFT on %q", b)
+			}
+			for _, m := range msgs {
+				if m.Kind == protocol.KindMetrics && m.Metrics.Step > 0 {
+					losses[pref] = append(losses[pref], m.Metrics.Loss)
+				}
+			}
+		}
+		cpuL, gpuL := losses[protocol.BackendCPU], losses[protocol.BackendWebGPU]
+		t.Logf("SFT losses: CPU %.5f, WebGPU %.5f", cpuL, gpuL)
+		if len(cpuL) != 2 || len(gpuL) != 2 {
+			t.Fatalf("steps reported: CPU %d, WebGPU %d, want 2 each", len(cpuL), len(gpuL))
+		}
+		for i := range cpuL {
+			if math.Abs(cpuL[i]-gpuL[i]) > 1e-3 {
+				t.Errorf("step %d: SFT loss %.5f on the CPU, %.5f on WebGPU", i+1, cpuL[i], gpuL[i])
+			}
 		}
 	})
 
