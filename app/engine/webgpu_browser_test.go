@@ -5,9 +5,9 @@ package main
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
