@@ -22,9 +22,10 @@ SERVE_FLAGS := -ldflags="-X main.version=$(VERSION)"
 endif
 
 # Packages whose tests also run compiled to js/wasm under Node (Go's
-# go_js_wasm_exec): the model and the datasets loader, which the browser
-# engine runs. Packages that cannot build for js/wasm are left out.
-WASM_TEST_CANDIDATES := ./model/... ./datasets/load/... ./datasets/record/... ./datasets/manifest/... ./datasets/split/... ./app/protocol/...
+# go_js_wasm_exec): the model, the datasets loader and the engine's
+# session, which the browser runs. Packages that cannot build for js/wasm
+# are left out.
+WASM_TEST_CANDIDATES := ./model/... ./datasets/load/... ./datasets/record/... ./datasets/manifest/... ./datasets/split/... ./app/protocol/... ./app/engine/...
 WASM_TEST_PKGS = $(shell $(WASM_ENV) $(GO) list -e -f '{{if and (not .Error) (not .DepsErrors) (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' $(WASM_TEST_CANDIDATES) 2>/dev/null)
 
 .PHONY: run build serve static test setup bench checkpoints datasets icons clean FORCE

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -98,6 +99,10 @@ func newStageHarness(t *testing.T, files func(string) ([]byte, bool)) *harness {
 			h.out <- back
 		},
 		selectBackend: selectBackend,
+		// Under js/wasm goroutines switch only where one blocks: a
+		// training session must yield for the test to read its messages
+		// (in the browser, main_js.go yields to the event loop).
+		yield: runtime.Gosched,
 	}
 	go func() { s.serve(h.cmds); close(h.done) }()
 	t.Cleanup(func() {
