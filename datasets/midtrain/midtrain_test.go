@@ -179,7 +179,7 @@ func TestSynthetic(t *testing.T) {
 		// "Shout" has one signature in one package, "Shout2" too; both are
 		// unambiguous, so both get sig2pkg items.
 	}
-	for _, g := range midtrain.Generators {
+	for _, g := range record.Generators {
 		if gens[g] == 0 {
 			t.Errorf("no items from %s", g)
 		}

@@ -10,18 +10,6 @@ import (
 	"tinystages/datasets/world"
 )
 
-// Synthetic generator names.
-const (
-	GenDocToSig   = "doc2sig"     // doc comment → signature
-	GenSigToPkg   = "sig2pkg"     // signature → package path
-	GenTitleToURL = "title2url"   // page title → URL
-	GenCites      = "cites"       // page → a page it cites
-	GenRecord     = "record2text" // record field → sentence
-)
-
-// Generators lists the synthetic generators in output order.
-var Generators = []string{GenDocToSig, GenSigToPkg, GenTitleToURL, GenCites, GenRecord}
-
 // SyntheticConfig sets how many sentences each record field becomes.
 type SyntheticConfig struct {
 	RecordVariants int // sentences per record field, each from a different template
@@ -73,7 +61,7 @@ func Synthetic(w *world.World, code []record.CodeDoc, kb []record.KBDoc, seed ui
 		sortDecls(ds)
 		for _, d := range ds {
 			if d.Doc != "" && d.Kind != "const" && d.Kind != "var" {
-				add(GenDocToSig, "Doc: "+firstSentence(d.Doc), "Signature: "+d.Signature, c.ID)
+				add(record.GenDocToSig, "Doc: "+firstSentence(d.Doc), "Signature: "+d.Signature, c.ID)
 			}
 		}
 	}
@@ -82,21 +70,21 @@ func Synthetic(w *world.World, code []record.CodeDoc, kb []record.KBDoc, seed ui
 		sortDecls(ds)
 		for _, d := range ds {
 			if (d.Kind == "func" || d.Kind == "method" || d.Kind == "type") && len(pkgsOf[d.Signature]) == 1 {
-				add(GenSigToPkg, "Signature: "+d.Signature, "Package: "+c.Package, c.ID)
+				add(record.GenSigToPkg, "Signature: "+d.Signature, "Package: "+c.Package, c.ID)
 			}
 		}
 	}
 	titles := map[string]string{}
 	for _, d := range kb {
 		titles[d.URL] = d.Title
-		add(GenTitleToURL, "Title: "+d.Title, "URL: "+d.URL, d.ID)
+		add(record.GenTitleToURL, "Title: "+d.Title, "URL: "+d.URL, d.ID)
 	}
 	for _, d := range kb {
 		for _, c := range d.Cites {
 			// a citation of a page outside the train split has no title
 			// here; leaving it out keeps eval pages out of training text
 			if titles[c] != "" {
-				add(GenCites, "Page: "+d.Title, "Cites: "+titles[c], d.ID)
+				add(record.GenCites, "Page: "+d.Title, "Cites: "+titles[c], d.ID)
 			}
 		}
 	}
@@ -118,7 +106,7 @@ func Synthetic(w *world.World, code []record.CodeDoc, kb []record.KBDoc, seed ui
 			n := len(f.Relation.Sentences)
 			start := r.IntN(n)
 			for v := range min(cfg.RecordVariants, n) {
-				add(GenRecord, "Record: "+e.Name+", "+k+": "+d.Record[k], f.Sentence((start+v)%n), d.ID)
+				add(record.GenRecord, "Record: "+e.Name+", "+k+": "+d.Record[k], f.Sentence((start+v)%n), d.ID)
 			}
 		}
 	}

@@ -250,6 +250,21 @@ func (m *MathProblem) Validate() error {
 	return nil
 }
 
+// Synthetic generator names: the "generator" field of
+// synthetic.train.jsonl, the items mid-training derives from the structure
+// of the code and the knowledge base (package datasets/midtrain writes
+// them; package model/midtrain mixes them into its batches).
+const (
+	GenDocToSig   = "doc2sig"     // doc comment → signature
+	GenSigToPkg   = "sig2pkg"     // signature → package path
+	GenTitleToURL = "title2url"   // page title → URL
+	GenCites      = "cites"       // page → a page it cites
+	GenRecord     = "record2text" // record field → sentence
+)
+
+// Generators lists the synthetic generators in output order.
+var Generators = []string{GenDocToSig, GenSigToPkg, GenTitleToURL, GenCites, GenRecord}
+
 // Preference kinds: what makes the chosen reply better, each checkable by code.
 const (
 	KindCorrect  = "correct"  // a correct vs a wrong \boxed{} answer to a math problem

@@ -6,22 +6,22 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"tinystages/datasets/record"
 )
 
-// Synthetic generator names: the "generator" field of
-// synthetic.train.jsonl (see its dataset card). They are those of package
-// datasets/midtrain, repeated here so the browser engine does not link the
-// dataset builders.
+// The synthetic generators (record.Generators: the "generator" field of
+// synthetic.train.jsonl), by the names the settings and lessons use.
 const (
-	GenDocToSig   = "doc2sig"     // doc comment → signature
-	GenSigToPkg   = "sig2pkg"     // signature → package path
-	GenTitleToURL = "title2url"   // page title → URL
-	GenCites      = "cites"       // page → a page it cites
-	GenRecord     = "record2text" // record field → sentence
+	GenDocToSig   = record.GenDocToSig
+	GenSigToPkg   = record.GenSigToPkg
+	GenTitleToURL = record.GenTitleToURL
+	GenCites      = record.GenCites
+	GenRecord     = record.GenRecord
 )
 
 // Generators lists every synthetic generator.
-var Generators = []string{GenDocToSig, GenSigToPkg, GenTitleToURL, GenCites, GenRecord}
+var Generators = record.Generators
 
 // Where JEPA's paired views come from.
 const (
