@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -39,9 +38,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	emit := func(r benchResult) error {
 		if *jsonOut {
-			b, _ := json.Marshal(r)
-			_, err := fmt.Fprintf(stdout, "%s\n", b)
-			return err
+			return writeJSON(stdout, r)
 		}
 		if r.TokensPerS > 0 {
 			_, err := fmt.Fprintf(stdout, "%-22s %-8s %7.2f GFLOP/s %9.0f tokens/s %8.1f ms/step  step/matmul %.2f\n",

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -196,31 +194,14 @@ func runLesson(ctx context.Context, fs *flag.FlagSet, f trainFlags, stdout, stde
 	out.Reproduced, out.Check = lesson.Check(out.Results)
 	if f.jsonOut {
 		io.WriteString(stderr, lessonMarkdown(lesson, out, jepaCos))
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(stdout, "%s\n", b)
-		return err
+		return writeJSON(stdout, out)
 	}
 	_, err = io.WriteString(stdout, lessonMarkdown(lesson, out, jepaCos))
 	return err
 }
 
 func writeLessonStep(w io.Writer, lesson, label string, mt train.Metrics) error {
-	j := lessonStepJSON{Lesson: lesson, Run: label, stepJSON: stepJSON{Step: mt.Step, Steps: mt.Steps, Loss: mt.Loss,
-		ValBySource: mt.ValBySource, TokensPerS: mt.TokensPerS, LR: mt.LR, GradNorm: mt.GradNorm,
-		ElapsedS: mt.Elapsed.Seconds(), Extra: mt.Extra}}
-	if !math.IsNaN(mt.ValLoss) {
-		v := mt.ValLoss
-		j.ValLoss = &v
-	}
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
+	return writeJSON(w, lessonStepJSON{Lesson: lesson, Run: label, stepJSON: stepOf(mt, nil)})
 }
 
 // lessonCheckpointPath names a lesson run's checkpoint after -out and the

@@ -326,7 +326,9 @@ type stepJSON struct {
 	Heldout     map[string]float64 `json:"heldout,omitempty"` // held-out task metrics, when measured
 }
 
-func writeJSONLine(w io.Writer, mt train.Metrics, heldout map[string]float64) error {
+// stepOf is the JSON line of a step's metrics and its held-out
+// measurements (nil when none were taken).
+func stepOf(mt train.Metrics, heldout map[string]float64) stepJSON {
 	j := stepJSON{Step: mt.Step, Steps: mt.Steps, Loss: mt.Loss, ValBySource: mt.ValBySource,
 		TokensPerS: mt.TokensPerS, LR: mt.LR, GradNorm: mt.GradNorm, ElapsedS: mt.Elapsed.Seconds(),
 		Extra: mt.Extra, Heldout: heldout}
@@ -334,7 +336,16 @@ func writeJSONLine(w io.Writer, mt train.Metrics, heldout map[string]float64) er
 		v := mt.ValLoss
 		j.ValLoss = &v
 	}
-	b, err := json.Marshal(j)
+	return j
+}
+
+func writeJSONLine(w io.Writer, mt train.Metrics, heldout map[string]float64) error {
+	return writeJSON(w, stepOf(mt, heldout))
+}
+
+// writeJSON writes v as one line of JSON.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
