@@ -273,7 +273,7 @@ func TestPosttrainingRL(t *testing.T) {
 // settings, and its embed code frames the post-training embed.
 func TestPosttrainingDPO(t *testing.T) {
 	requireCheckpoint(t, "sft")
-	q := "steps=12&seed=7&beta=0.2&report=false&autoplay=1"
+	q := "steps=12&seed=7&beta=0.2&report=true&autoplay=1"
 	ctx, consoleErrors, res, origin := postRun(t, "dpo", q)
 	margin := curveValues(t, ctx, "reward_margin")
 	if len(margin) != 12 {
@@ -289,6 +289,17 @@ func TestPosttrainingDPO(t *testing.T) {
 	origins, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll('[data-testid="heatmap"] .heat-row')].map(e => e.dataset.origin + ":" + [...new Set([...e.querySelectorAll(".tok:not(.wz)")].map(t => t.className.slice(4,6)))].join("")))]`))
 	if !contains(origins, "chosen:wp") || !contains(origins, "rejected:wn") {
 		t.Errorf("DPO heatmap rows %v, want chosen pushed up (wp) and rejected pushed down (wn)", origins)
+	}
+	// The report card: DPO's own preference accuracy against the start,
+	// in its last column, only in the trained model's row.
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="report-row"]')].map(r => r.dataset.when + ":" + r.lastElementChild.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0] != "before:–" || !strings.HasPrefix(cells[1], "after:") || !strings.HasSuffix(cells[1], "%") {
+		t.Errorf("report card's DPO column %q, want – before and a share after", cells)
+	} else if v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(cells[1], "after:"), "%"), 64); err == nil {
+		m["dpo_preference_after"] = v / 100
 	}
 	screenshot(t, ctx, "posttraining-dpo.png")
 	saveResult(t, "posttraining-dpo", res)

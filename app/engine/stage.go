@@ -274,7 +274,7 @@ func (s *session) afterStageStep(mt train.Metrics) {
 	}
 	if s.settings.Report {
 		name := fmt.Sprintf("%s + %s %d steps%s", s.init, s.stage, mt.Step, knobs(s.settings))
-		row, err := s.evaluate(name, s.run.Model, s.run.Tok)
+		row, err := s.evaluateRun(name)
 		if err != nil {
 			s.post(errorMessage(protocol.PhaseEvaluating, err))
 		} else {
@@ -369,6 +369,29 @@ func (s *session) evaluate(name string, m *model.GPT, tok *tokenizer.Tokenizer) 
 	return row, err
 }
 
+// evaluateRun is evaluate for the run's model; a model DPO trained also
+// gets DPO's own preference accuracy against its start (the reference),
+// which moves where the raw likelihoods SFT settled do not.
+func (s *session) evaluateRun(name string) (eval.Row, error) {
+	m, tok := s.run.Model, s.run.Tok
+	row, err := s.evaluate(name, m, tok)
+	if err != nil {
+		return row, err
+	}
+	if dpo, ok := s.producer.(*posttrain.DPO); ok {
+		suite, err := s.suiteFor(tok, m.Config.MaxSeqLen)
+		if err != nil {
+			return row, err
+		}
+		s.progress(protocol.PhaseEvaluating, 0, 1, name+": DPO reward on held-out pairs")
+		if row.DPOAccuracy, err = suite.ImplicitPrefAccuracy(m, dpo.Ref); err != nil {
+			return row, err
+		}
+		s.progress(protocol.PhaseEvaluating, 1, 1, name)
+	}
+	return row, nil
+}
+
 // evaluateCheckpoint is evaluate for a shipped checkpoint's model m,
 // measured once per session.
 func (s *session) evaluateCheckpoint(name string, m *model.GPT, tok *tokenizer.Tokenizer) (eval.Row, error) {
@@ -401,7 +424,7 @@ func (s *session) handleEvaluate(e *protocol.Evaluate) {
 			}
 		}
 	case s.run != nil:
-		row, err = s.evaluate(e.Name, s.run.Model, s.run.Tok)
+		row, err = s.evaluateRun(e.Name)
 	default:
 		err = errors.New("there is no model to evaluate: start a run first")
 	}

@@ -179,6 +179,11 @@ func TestStagesRun(t *testing.T) {
 					if math.IsNaN(m.Report.Row.GeneralLoss) {
 						t.Errorf("report %s without a general loss", m.Report.When)
 					}
+					// DPO's own accuracy, against the start, only for
+					// the model DPO trained.
+					if dpo := math.IsNaN(m.Report.Row.DPOAccuracy); dpo != (tt.stage != train.StageDPO || m.Report.When != "after") {
+						t.Errorf("%s report's DPO accuracy %v", m.Report.When, m.Report.Row.DPOAccuracy)
+					}
 				case protocol.KindSample:
 					samples[m.Sample.When] = true
 				case protocol.KindProjection:

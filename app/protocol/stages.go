@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"encoding/json"
-	"math"
 
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
@@ -69,9 +68,7 @@ type Report struct {
 // measured, as NaN.
 func (r *Report) UnmarshalJSON(b []byte) error {
 	type plain Report
-	nan := math.NaN()
-	p := plain{Row: eval.Row{GeneralLoss: nan, GeneralBPB: nan, DomainLoss: nan, QAPretrain: nan, QAMidtrain: nan,
-		QANever: nan, QANeverIDK: nan, MathAccuracy: nan, Format: nan, PrefAccuracy: nan}}
+	p := plain{Row: eval.NewRow("")}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ var columns = []column{
 	{"math", func(r Row) float64 { return r.MathAccuracy }, "%.0f%%", true},
 	{"format", func(r Row) float64 { return r.Format }, "%.0f%%", true},
 	{"preference", func(r Row) float64 { return r.PrefAccuracy }, "%.0f%%", true},
+	{"DPO preference vs start", func(r Row) float64 { return r.DPOAccuracy }, "%.0f%%", true},
 }
 
 // Headers are the column titles of the card, after the row name.
@@ -119,14 +120,13 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		return json.Marshal(plain(r))
 	}
 	var m map[string]any
-	nullable := plain(r)
-	for _, f := range []*float64{&nullable.GeneralLoss, &nullable.GeneralBPB, &nullable.DomainLoss, &nullable.RecallPre, &nullable.RecallMid, &nullable.QAPretrain,
-		&nullable.QAMidtrain, &nullable.QANever, &nullable.QANeverIDK, &nullable.MathAccuracy, &nullable.Format, &nullable.PrefAccuracy} {
+	nullable := r
+	for _, f := range nullable.metrics() {
 		if math.IsNaN(*f) {
 			*f = nanMarker
 		}
 	}
-	b, err := json.Marshal(nullable)
+	b, err := json.Marshal(plain(nullable))
 	if err != nil {
 		return nil, err
 	}

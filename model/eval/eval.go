@@ -130,7 +130,27 @@ type Row struct {
 	MathAccuracy float64            `json:"math_accuracy"`
 	Format       float64            `json:"format_compliance"`
 	PrefAccuracy float64            `json:"preference_accuracy"`
-	Seconds      float64            `json:"seconds"`
+	// DPOAccuracy is DPO's own preference accuracy on the held-out pairs:
+	// the share where the implicit reward log(π/π_start) of the chosen
+	// reply beats the rejected one's (ImplicitPrefAccuracy). It is
+	// measured only for a model DPO trained, against its start.
+	DPOAccuracy float64 `json:"dpo_accuracy"`
+	Seconds     float64 `json:"seconds"`
+}
+
+// NewRow returns the row of name with every metric NaN (not measured).
+func NewRow(name string) Row {
+	r := Row{Name: name}
+	for _, f := range r.metrics() {
+		*f = math.NaN()
+	}
+	return r
+}
+
+// metrics points at every metric of r, each a column of the card.
+func (r *Row) metrics() []*float64 {
+	return []*float64{&r.GeneralLoss, &r.GeneralBPB, &r.DomainLoss, &r.RecallPre, &r.RecallMid, &r.QAPretrain,
+		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
 }
 
 // Progress reports evaluation progress: a phase name and done of total.
@@ -142,9 +162,7 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		progress = func(string, int, int) {}
 	}
 	start := time.Now()
-	nan := math.NaN()
-	r := Row{Name: name, GeneralLoss: nan, GeneralBPB: nan, DomainLoss: nan, RecallPre: nan, RecallMid: nan, QAPretrain: nan, QAMidtrain: nan,
-		QANever: nan, QANeverIDK: nan, MathAccuracy: nan, Format: nan, PrefAccuracy: nan}
+	r := NewRow(name)
 	const B = 8
 	if s.general != nil {
 		progress("general loss", 0, 1)
@@ -288,6 +306,32 @@ func (s *Suite) PairLogProbs(m *model.GPT, p record.Preference) (chosen, rejecte
 		}
 	}
 	return lp[0], lp[1], nil
+}
+
+// ImplicitPrefAccuracy is DPO's preference accuracy on the suite's pairs
+// for policy m trained from ref: the share of pairs whose implicit reward
+// log(π_m/π_ref) is higher for the chosen reply than for the rejected one
+// (β, a positive scale, does not change the order). Ties, as when m is
+// ref, count as wrong.
+func (s *Suite) ImplicitPrefAccuracy(m, ref *model.GPT) (float64, error) {
+	if len(s.prefs) == 0 {
+		return math.NaN(), nil
+	}
+	right := 0
+	for _, p := range s.prefs {
+		c, r, err := s.PairLogProbs(m, p)
+		if err != nil {
+			return 0, err
+		}
+		c0, r0, err := s.PairLogProbs(ref, p)
+		if err != nil {
+			return 0, err
+		}
+		if (c-c0)-(r-r0) > 0 {
+			right++
+		}
+	}
+	return float64(right) / float64(len(s.prefs)), nil
 }
 
 // Match is re-exported for callers that score replies themselves.

@@ -38,8 +38,8 @@ func golden(t *testing.T, name, got string) {
 func sampleCard() *Card {
 	nan := math.NaN()
 	return &Card{Rows: []Row{
-		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55},
-		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan},
+		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55, DPOAccuracy: nan},
+		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan, DPOAccuracy: 0.6897},
 	}}
 }
 
@@ -88,16 +88,9 @@ func TestPackSequences(t *testing.T) {
 // TestPairLogProbs checks the preference scoring against a direct sum of
 // per-token log-probabilities computed one sequence at a time.
 func TestPairLogProbs(t *testing.T) {
-	tok, err := tokenizer.Train([][]byte{[]byte(strings.Repeat("where is the mill? by the river. ", 20))}, 300, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := model.Config{VocabSize: tok.VocabSize(), MaxSeqLen: 32, NLayer: 1, NHead: 2, NEmbd: 16}
-	m, err := model.New(c, cpu.New(nil), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewSuite(tok, c.MaxSeqLen, Data{}, Limits{})
+	tok := testTokenizer(t, "where is the mill? by the river. ")
+	m := testModel(t, tok, 4)
+	s := NewSuite(tok, m.Config.MaxSeqLen, Data{}, Limits{})
 	p := record.Preference{Prompt: "where is the mill?", Chosen: "by the river.", Rejected: "the mill is by the river, by the river."}
 	lc, lr, err := s.PairLogProbs(m, p)
 	if err != nil {
@@ -111,4 +104,47 @@ func TestPairLogProbs(t *testing.T) {
 	if !(lr < lc) {
 		t.Errorf("longer reply more likely at initialisation: %v vs %v", lr, lc)
 	}
+}
+
+// TestImplicitPrefAccuracy: a model against itself ties on every pair (0);
+// without pairs the metric is not measured (NaN).
+func TestImplicitPrefAccuracy(t *testing.T) {
+	tok := testTokenizer(t, "where is the mill? by the river. what is 2 + 2? ")
+	m, other := testModel(t, tok, 4), testModel(t, tok, 5)
+	pairs := []record.Preference{
+		{Prompt: "where is the mill?", Chosen: "by the river.", Rejected: "the mill is by the river, by the river."},
+		{Prompt: "what is 2 + 2?", Chosen: `\boxed{4}`, Rejected: `\boxed{5}`},
+	}
+	s := NewSuite(tok, m.Config.MaxSeqLen, Data{Prefs: pairs}, Limits{})
+	if a, err := s.ImplicitPrefAccuracy(m, m); err != nil || a != 0 {
+		t.Errorf("against itself: %v, %v; want 0 (ties)", a, err)
+	}
+	if a, err := s.ImplicitPrefAccuracy(m, other); err != nil || a != 0 && a != 0.5 && a != 1 {
+		t.Errorf("against another model: %v, %v; want a share of 2 pairs", a, err)
+	}
+	empty := NewSuite(tok, m.Config.MaxSeqLen, Data{}, Limits{})
+	if a, err := empty.ImplicitPrefAccuracy(m, m); err != nil || !math.IsNaN(a) {
+		t.Errorf("without pairs: %v, %v; want NaN", a, err)
+	}
+}
+
+// testTokenizer is a small tokenizer trained on text repeated.
+func testTokenizer(t *testing.T, text string) *tokenizer.Tokenizer {
+	t.Helper()
+	tok, err := tokenizer.Train([][]byte{[]byte(strings.Repeat(text, 20))}, 300, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// testModel is a one-layer model for tok, initialised with seed.
+func testModel(t *testing.T, tok *tokenizer.Tokenizer, seed uint64) *model.GPT {
+	t.Helper()
+	c := model.Config{VocabSize: tok.VocabSize(), MaxSeqLen: 32, NLayer: 1, NHead: 2, NEmbd: 16}
+	m, err := model.New(c, cpu.New(nil), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -71,9 +71,9 @@ var Lessons = []Lesson{
 		Name: "dpo-prefs", Title: "DPO moves preference accuracy",
 		Settings: lessonSettings(train.StageDPO, 40, 8, 2e-4), Options: DefaultOptions(),
 		Init: "sft", Signal: SignalOffPolicyDense,
-		Watch:    []string{MetricRewardMargin, MetricRewardAcc, MetricDPOLoss, "preference"},
+		Watch:    []string{MetricRewardMargin, MetricRewardAcc, MetricDPOLoss, "DPO preference vs start", "preference"},
 		Expect:   "The implicit reward margin grows, and DPO's preference accuracy rises on held-out pairs of the kinds a preference carries over to new questions (a reply that stops, a boxed answer, \"I don't know\" about what was never read) — but not where the chosen reply needs knowledge the model lacks (which fact, which sum).",
-		Measured: "40 steps at 2e-4: held-out implicit-reward accuracy 0 (ties) -> 96% on the 133 carry-over pairs (concise 62/62, format 50/50, \"I don't know\" 15/21), faithful 26/62 and correct 49/100 (chance), 69% overall. The report card's raw-likelihood accuracy stays 77% -> 75%: SFT had already settled the carry-over kinds, and DPO pushes both replies down (on the last training batch, implicit rewards -1.0 chosen and -2.2 rejected).",
+		Measured: "40 steps at 2e-4: held-out implicit-reward accuracy 0 (ties) -> 96% on the 133 carry-over pairs (concise 62/62, format 50/50, \"I don't know\" 15/21), faithful 26/62 and correct 49/100 (chance), 69% overall (the report card's \"DPO preference vs start\" column). Its raw-likelihood \"preference\" column stays 77% -> 75%: SFT had already settled the carry-over kinds, and DPO pushes both replies down (on the last training batch, implicit rewards -1.0 chosen and -2.2 rejected).",
 	},
 	{
 		Name: "distill-vs-rl", Title: "On-policy distillation reaches the teacher in fewer steps than RL",

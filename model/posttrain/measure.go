@@ -36,32 +36,18 @@ func SampledAccuracy(m *model.GPT, tok *tokenizer.Tokenizer, probs []record.Math
 	return sum / float64(len(probs)*n), nil
 }
 
-// ImplicitAccuracy is DPO's own preference accuracy on pairs: the share
-// of pairs whose implicit reward β·log(π_policy/π_ref) is higher for the
-// chosen reply than for the rejected one (what TRL reports as
-// rewards/accuracies, here on pairs the policy did not train on). Ties,
-// as when the policy is the reference, count as wrong. The report card's
-// preference accuracy compares the policy's raw likelihoods instead,
-// which SFT may already have settled for the kinds a preference can
-// teach.
+// ImplicitAccuracy is DPO's own preference accuracy on pairs
+// (eval.Suite.ImplicitPrefAccuracy): the share of pairs whose implicit
+// reward β·log(π_policy/π_ref) is higher for the chosen reply than for the
+// rejected one (what TRL reports as rewards/accuracies, here on pairs the
+// policy did not train on). Ties, as when the policy is the reference,
+// count as wrong. The report card's preference accuracy compares the
+// policy's raw likelihoods instead, which SFT may already have settled for
+// the kinds a preference can teach.
 func ImplicitAccuracy(policy, ref *model.GPT, tok *tokenizer.Tokenizer, pairs []record.Preference) (float64, error) {
 	if len(pairs) == 0 {
 		return 0, nil
 	}
-	s := eval.NewSuite(tok, policy.Config.MaxSeqLen, eval.Data{}, eval.Limits{})
-	right := 0
-	for _, p := range pairs {
-		c, r, err := s.PairLogProbs(policy, p)
-		if err != nil {
-			return 0, err
-		}
-		c0, r0, err := s.PairLogProbs(ref, p)
-		if err != nil {
-			return 0, err
-		}
-		if (c-c0)-(r-r0) > 0 {
-			right++
-		}
-	}
-	return float64(right) / float64(len(pairs)), nil
+	s := eval.NewSuite(tok, policy.Config.MaxSeqLen, eval.Data{Prefs: pairs}, eval.Limits{})
+	return s.ImplicitPrefAccuracy(policy, ref)
 }
