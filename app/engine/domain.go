@@ -1,7 +1,6 @@
 package main
 
 import (
-	"math"
 	"math/rand/v2"
 	"sort"
 	"unicode/utf8"
@@ -97,35 +96,19 @@ func (s *session) postProjection(step int) {
 		j = &midtrain.JEPA{PerStep: midtrain.DefaultPairs, ViewLen: midtrain.DefaultViewLen, Pred: midtrain.NewPredictor(m.Config.NEmbd)}
 	}
 	n := len(pairs)
-	views := make([][]int32, 0, 2*n)
-	for _, p := range pairs {
-		views = append(views, p.A)
-	}
-	for _, p := range pairs {
-		views = append(views, p.B)
-	}
-	emb, err := j.Embed(m, views)
+	emb, err := j.Embed(m, midtrain.PairViews(pairs))
 	if err != nil {
 		s.post(errorMessage("projection", err))
 		return
 	}
-	linked, err := j.Retrieval(m, pairs)
-	if err != nil {
-		linked = math.NaN()
-	}
+	// Centred as training and retrieval see them: A and B each on its mean.
+	midtrain.CentrePairs(emb)
+	linked := j.RetrievalCentred(emb)
 	C := len(emb[0])
 	x := mat.NewDense(2*n, C, nil)
-	for set := 0; set < 2; set++ {
-		mean := make([]float64, C)
-		for r := set * n; r < (set+1)*n; r++ {
-			for k, v := range emb[r] {
-				mean[k] += float64(v) / float64(n)
-			}
-		}
-		for r := set * n; r < (set+1)*n; r++ {
-			for k, v := range emb[r] {
-				x.Set(r, k, float64(v)-mean[k])
-			}
+	for r, row := range emb {
+		for k, v := range row {
+			x.Set(r, k, float64(v))
 		}
 	}
 	var pc stat.PC

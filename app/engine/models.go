@@ -29,8 +29,9 @@ type models struct {
 	s   *session
 	cpu func() compute.Backend // where samples are computed
 
-	imported    *checkpoint.Checkpoint
-	importedRun *train.Run // the session's run when the model was imported
+	// importedRun is the session's run when the model was imported (the
+	// imported model itself is the session's: session.imported).
+	importedRun *train.Run
 }
 
 func newModels(s *session, cpu func() compute.Backend) *models {
@@ -66,8 +67,8 @@ func (b *models) handle(r protocol.ModelRequest, data []byte) (protocol.ModelRep
 // current returns the current model as a checkpoint, and what it is.
 func (b *models) current() (*checkpoint.Checkpoint, protocol.ModelInfo, error) {
 	run := b.s.run
-	if b.imported != nil && (run == nil || run == b.importedRun) {
-		return b.imported, infoOf(b.imported, "imported"), nil
+	if ck := b.s.imported; ck != nil && (run == nil || run == b.importedRun) {
+		return ck, infoOf(ck, "imported"), nil
 	}
 	if run == nil || run.Tok == nil {
 		return nil, protocol.ModelInfo{}, errNoModel
@@ -129,8 +130,7 @@ func (b *models) importBundle(name string, data []byte) (*protocol.ModelInfo, er
 	if ck.Info.Name == "" {
 		ck.Info.Name = strings.TrimSuffix(name, ".zip")
 	}
-	b.imported, b.importedRun = ck, b.s.run
-	b.s.imported = ck
+	b.s.imported, b.importedRun = ck, b.s.run
 	info := infoOf(ck, "imported")
 	info.Bytes = len(data)
 	return &info, nil

@@ -125,7 +125,7 @@ func (m *MidtrainingLesson) Render() app.UI {
 	if m.manErr != "" && !m.Compact {
 		body = append(body, app.Div().Class("notice error").Role("alert").Text(m.manErr))
 	}
-	left := []app.UI{m.controls()}
+	left := []app.UI{r.controls()}
 	if !m.Compact {
 		left = append(left,
 			r.shareCard(stageMid),
@@ -155,14 +155,6 @@ func (m *MidtrainingLesson) Render() app.UI {
 		app.Div().Class("col").Body(right...),
 	))
 	return app.Div().Class("lesson-body").DataSet("testid", "midtraining").Body(body...)
-}
-
-func (m *MidtrainingLesson) controls() app.UI {
-	r := &m.run
-	return &stageControls{Page: r.id, Stages: r.stages, Settings: r.settings, Locked: r.active(),
-		CanStart: r.engineReady && !r.active(), CanPause: r.status == protocol.StatusRunning,
-		CanResume: r.status == protocol.StatusPaused, CanReset: r.engineReady && r.status != protocol.StatusIdle,
-		Status: r.statusText()}
 }
 
 // evaluating names what the engine evaluates now, "" when nothing.

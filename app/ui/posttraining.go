@@ -174,10 +174,7 @@ func (p *PosttrainingLesson) Render() app.UI {
 		)
 	}
 	body = append(body, r.notices())
-	left := []app.UI{&stageControls{Page: r.id, Stages: r.stages, Settings: r.settings, Locked: r.active(),
-		CanStart: r.engineReady && !r.active(), CanPause: r.status == protocol.StatusRunning,
-		CanResume: r.status == protocol.StatusPaused, CanReset: r.engineReady && r.status != protocol.StatusIdle,
-		Status: r.statusText()}}
+	left := []app.UI{r.controls()}
 	if !p.Compact {
 		left = append(left,
 			r.shareCard(stagePost),

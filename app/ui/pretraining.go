@@ -261,15 +261,7 @@ func (p *pretraining) Render() app.UI {
 		p.notices(),
 		app.Div().Class("grid").Body(
 			app.Div().Class("col").Body(
-				&runPanel{
-					Settings:  p.settings,
-					Locked:    p.active(),
-					CanStart:  p.engineReady && !p.active(),
-					CanPause:  p.status == protocol.StatusRunning,
-					CanResume: p.status == protocol.StatusPaused,
-					CanReset:  p.engineReady && p.status != protocol.StatusIdle,
-					Status:    p.statusText(),
-				},
+				p.runPanel(),
 				&corpusPanel{Manifest: p.corpus, Dataset: p.dataset},
 				p.outPanel(), // issue 9
 			),

@@ -423,6 +423,14 @@ func (r *stageRun) statusText() string {
 	return string(r.status)
 }
 
+// controls are the run's settings form and buttons.
+func (r *stageRun) controls() app.UI {
+	return &stageControls{Page: r.id, Stages: r.stages, Settings: r.settings, Locked: r.active(),
+		CanStart: r.engineReady && !r.active(), CanPause: r.status == protocol.StatusRunning,
+		CanResume: r.status == protocol.StatusPaused, CanReset: r.engineReady && r.status != protocol.StatusIdle,
+		Status: r.statusText()}
+}
+
 // notices are the problems of the URL and the errors of the run.
 func (r *stageRun) notices() app.UI {
 	var out []app.UI

@@ -21,11 +21,11 @@ import (
 // (record.SeenMidtrain, record.SeenPretrain): mid-training should teach
 // the first and, without replay, wear away the second.
 type FactProbe struct {
-	rows    [][]int32
-	weights [][]float32
+	// val holds a row per fact: the sentence, <|bos|> first, with weight
+	// 1 on the answer's tokens; its sources are the facts' placements,
+	// and its width the longest sentence's.
+	val     train.MaskedValSet
 	answers []string
-	seen    []string
-	T       int // row width: the longest sentence, <|bos|> included
 }
 
 // NewFactProbe prepares the facts placed in any of seen for tok. Facts
@@ -49,11 +49,11 @@ func NewFactProbe(tok *tokenizer.Tokenizer, facts []record.Fact, seen ...string)
 			w[i] = 1 // the weight of the token at i, predicted from i-1
 		}
 		row = append(row, ans...)
-		p.rows = append(p.rows, row)
-		p.weights = append(p.weights, w)
+		p.val.Rows = append(p.val.Rows, row)
+		p.val.Masks = append(p.val.Masks, w)
+		p.val.Sources = append(p.val.Sources, f.Seen)
+		p.val.Width = max(p.val.Width, len(row)-1)
 		p.answers = append(p.answers, f.Answer)
-		p.seen = append(p.seen, f.Seen)
-		p.T = max(p.T, len(row))
 	}
 	return p
 }
@@ -68,68 +68,23 @@ func contains(xs []string, x string) bool {
 }
 
 // Len is the number of facts probed.
-func (p *FactProbe) Len() int { return len(p.rows) }
+func (p *FactProbe) Len() int { return len(p.val.Rows) }
 
 // Loss implements train.Validator: the mean loss per answer token over
 // all facts, and by placement ("midtrain", "pretrain").
 func (p *FactProbe) Loss(m *model.GPT, B int) (float64, map[string]float64, error) {
-	if len(p.rows) == 0 {
+	if len(p.val.Rows) == 0 {
 		return 0, nil, fmt.Errorf("eval: %w: no facts to probe", train.ErrCorpusTooSmall)
 	}
-	T := min(p.T, m.Config.MaxSeqLen) - 1
-	sum, n := map[string]float64{}, map[string]float64{}
-	losses := make([]float32, B*T)
-	for lo := 0; lo < len(p.rows); lo += B {
-		rows, ws := make([][]int32, B), make([][]float32, B)
-		for b := range rows {
-			if i := lo + b; i < len(p.rows) {
-				rows[b], ws[b] = clip(p.rows[i], T+1), clipF(p.weights[i], T+1)
-			}
-		}
-		batch := train.PackSequences(rows, ws, T)
-		if err := m.Forward(batch); err != nil {
-			return 0, nil, err
-		}
-		m.TokenLosses(losses)
-		for b := 0; b < B && lo+b < len(p.rows); b++ {
-			src := p.seen[lo+b]
-			for t := 0; t < T; t++ {
-				w := float64(batch.Weights[b*T+t])
-				sum[src] += w * float64(losses[b*T+t])
-				n[src] += w
-			}
-		}
-	}
-	by := map[string]float64{}
-	var s, w float64
-	for src := range sum {
-		by[src] = sum[src] / max(n[src], 1)
-		s += sum[src]
-		w += n[src]
-	}
-	return s / max(w, 1), by, nil
-}
-
-func clip(x []int32, n int) []int32 {
-	if len(x) > n {
-		return x[:n]
-	}
-	return x
-}
-
-func clipF(x []float32, n int) []float32 {
-	if len(x) > n {
-		return x[:n]
-	}
-	return x
+	return p.val.Loss(m, B)
 }
 
 // Recall is the share of facts, by placement, whose answer the model
 // completes exactly by greedy decoding after the sentence's prefix.
 func (p *FactProbe) Recall(m *model.GPT, tok *tokenizer.Tokenizer) (map[string]float64, error) {
 	hit, n := map[string]float64{}, map[string]float64{}
-	for i, row := range p.rows {
-		w := p.weights[i]
+	for i, row := range p.val.Rows {
+		w := p.val.Masks[i]
 		k := 0
 		for k < len(w) && w[k] == 0 {
 			k++
@@ -140,9 +95,9 @@ func (p *FactProbe) Recall(m *model.GPT, tok *tokenizer.Tokenizer) (map[string]f
 			return nil, err
 		}
 		got := strings.TrimSpace(string(tok.Decode(out[0].Tokens)))
-		n[p.seen[i]]++
+		n[p.val.Sources[i]]++
 		if strings.EqualFold(got, p.answers[i]) {
-			hit[p.seen[i]]++
+			hit[p.val.Sources[i]]++
 		}
 	}
 	by := map[string]float64{}

@@ -235,6 +235,17 @@ func (j *JEPA) Retrieval(m *model.GPT, pairs []Pair) (float64, error) {
 	if len(pairs) == 0 {
 		return math.NaN(), fmt.Errorf("midtrain: %w", ErrNoPairs)
 	}
+	emb, err := j.Embed(m, PairViews(pairs))
+	if err != nil {
+		return math.NaN(), err
+	}
+	CentrePairs(emb)
+	return j.RetrievalCentred(emb), nil
+}
+
+// PairViews lists the A views of pairs, then their B views: the rows of
+// the embeddings Retrieval and the projection of paired views read.
+func PairViews(pairs []Pair) [][]int32 {
 	views := make([][]int32, 0, 2*len(pairs))
 	for _, p := range pairs {
 		views = append(views, p.A)
@@ -242,13 +253,21 @@ func (j *JEPA) Retrieval(m *model.GPT, pairs []Pair) (float64, error) {
 	for _, p := range pairs {
 		views = append(views, p.B)
 	}
-	emb, err := j.Embed(m, views)
-	if err != nil {
-		return math.NaN(), err
-	}
-	n := len(pairs)
+	return views
+}
+
+// CentrePairs centres, in place, the A rows (the first half of emb) and
+// the B rows (the second half), each on its own mean.
+func CentrePairs(emb [][]float32) {
+	n := len(emb) / 2
 	centreRows(emb[:n])
 	centreRows(emb[n:])
+}
+
+// RetrievalCentred is Retrieval on embeddings of PairViews already
+// centred by CentrePairs.
+func (j *JEPA) RetrievalCentred(emb [][]float32) float64 {
+	n := len(emb) / 2
 	pred := make([]float32, j.Pred.C)
 	hits := 0
 	for i := 0; i < n; i++ {
@@ -263,7 +282,7 @@ func (j *JEPA) Retrieval(m *model.GPT, pairs []Pair) (float64, error) {
 			hits++
 		}
 	}
-	return float64(hits) / float64(n), nil
+	return float64(hits) / float64(n)
 }
 
 // centreRows subtracts the mean row from each row of x.

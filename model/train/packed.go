@@ -40,6 +40,9 @@ type MaskedValSet struct {
 	Rows    [][]int32
 	Masks   [][]float32
 	Sources []string
+	// Width is the positions measured per row (rows are cut to Width+1
+	// tokens); 0 or more than the model's context: the context.
+	Width int
 }
 
 // NewMaskedValSet renders convs like NewSFT, tagging each with its source.
@@ -70,6 +73,9 @@ func (v *MaskedValSet) Loss(m *model.GPT, B int) (float64, map[string]float64, e
 		return 0, nil, fmt.Errorf("train: %w: no validation sequences", ErrCorpusTooSmall)
 	}
 	T := m.Config.MaxSeqLen
+	if v.Width > 0 {
+		T = min(T, v.Width)
+	}
 	sum, wsum := map[string]float64{}, map[string]float64{}
 	losses := make([]float32, B*T)
 	for lo := 0; lo < len(v.Rows); lo += B {
@@ -77,6 +83,9 @@ func (v *MaskedValSet) Loss(m *model.GPT, B int) (float64, map[string]float64, e
 		for b := range rows {
 			if lo+b < len(v.Rows) {
 				rows[b], masks[b] = v.Rows[lo+b], v.Masks[lo+b]
+				if len(rows[b]) > T+1 {
+					rows[b], masks[b] = rows[b][:T+1], masks[b][:T+1]
+				}
 			}
 		}
 		batch := PackSequences(rows, masks, T)
