@@ -17,7 +17,7 @@ func TestEncodeDecodeStages(t *testing.T) {
 	s := DefaultStageSettings(train.StageRL)
 	nan := math.NaN()
 	row := eval.Row{Name: "sft", GeneralLoss: 2.5, GeneralBPB: 1.1, DomainLoss: nan, QAPretrain: 0.25, QAMidtrain: nan,
-		QANever: 0, QANeverIDK: 0.5, MathAccuracy: 0.125, Format: 1, PrefAccuracy: nan, Seconds: 3}
+		QANever: 0, QANeverIDK: 0.5, QASeenIDK: 0.25, MathAccuracy: 0.125, Format: 1, PrefAccuracy: nan, Seconds: 3}
 	msgs := []Message{
 		{Kind: KindStart, Settings: &s},
 		{Kind: KindUpload, Upload: &Upload{Kind: "sft", File: "a.jsonl", Data: []byte("{\"messages\":[]}\n\xff")}},

@@ -110,7 +110,7 @@ func TestLessonSettings(t *testing.T) {
 func TestReportExports(t *testing.T) {
 	nan := math.NaN()
 	reps := []protocol.Report{{When: "before", Row: eval.Row{Name: "base", GeneralLoss: 2, GeneralBPB: 1, DomainLoss: 4, QAPretrain: nan, QAMidtrain: nan,
-		QANever: nan, QANeverIDK: nan, MathAccuracy: 0.5, Format: 1, PrefAccuracy: nan}}}
+		QANever: nan, QANeverIDK: nan, QASeenIDK: nan, MathAccuracy: 0.5, Format: 1, PrefAccuracy: nan}}}
 	md := cardOf(reps).Markdown()
 	if !strings.Contains(md, "| base | 2.000 |") {
 		t.Errorf("Markdown:\n%s", md)

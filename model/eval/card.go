@@ -36,6 +36,7 @@ var columns = []column{
 	{"QA mid-train facts", func(r Row) float64 { return r.QAMidtrain }, "%.0f%%", true},
 	{"QA unseen facts", func(r Row) float64 { return r.QANever }, "%.0f%%", true},
 	{"unseen: \"I don't know\"", func(r Row) float64 { return r.QANeverIDK }, "%.0f%%", true},
+	{"seen: \"I don't know\"", func(r Row) float64 { return r.QASeenIDK }, "%.0f%%", true},
 	{"math", func(r Row) float64 { return r.MathAccuracy }, "%.0f%%", true},
 	{"format", func(r Row) float64 { return r.Format }, "%.0f%%", true},
 	{"preference", func(r Row) float64 { return r.PrefAccuracy }, "%.0f%%", true},

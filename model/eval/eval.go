@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"tinystages/datasets/evalsets"
@@ -116,18 +117,25 @@ func head[T any](x []T, n int) []T {
 // Row is one line of the report card. Metrics that were not measured are
 // NaN.
 type Row struct {
-	Name         string             `json:"name"`
-	GeneralLoss  float64            `json:"general_loss"`
-	GeneralBPB   float64            `json:"general_bits_per_byte"`
-	PerSource    map[string]float64 `json:"per_source_loss,omitempty"`
-	DomainLoss   float64            `json:"domain_loss"`
-	RecallPre    float64            `json:"facts_recalled_pretrain"`
-	RecallMid    float64            `json:"facts_recalled_midtrain"`
-	QAPretrain   float64            `json:"qa_pretrain_only"`
-	QAMidtrain   float64            `json:"qa_midtrain_only"`
-	QANever      float64            `json:"qa_never_seen"`
-	QANeverIDK   float64            `json:"qa_never_seen_idk"`
-	MathAccuracy float64            `json:"math_accuracy"`
+	Name        string             `json:"name"`
+	GeneralLoss float64            `json:"general_loss"`
+	GeneralBPB  float64            `json:"general_bits_per_byte"`
+	PerSource   map[string]float64 `json:"per_source_loss,omitempty"`
+	DomainLoss  float64            `json:"domain_loss"`
+	RecallPre   float64            `json:"facts_recalled_pretrain"`
+	RecallMid   float64            `json:"facts_recalled_midtrain"`
+	QAPretrain  float64            `json:"qa_pretrain_only"`
+	QAMidtrain  float64            `json:"qa_midtrain_only"`
+	QANever     float64            `json:"qa_never_seen"`
+	QANeverIDK  float64            `json:"qa_never_seen_idk"`
+	// QASeenIDK is the share of questions about facts seen in pre- or
+	// mid-training that the model declines ("I don't know"): refusal
+	// taught for never-seen facts, over-applied to what it did read.
+	QASeenIDK    float64 `json:"qa_seen_idk"`
+	MathAccuracy float64 `json:"math_accuracy"`
+	// MathByLevel is MathAccuracy by problem level ("1" one-digit sums …
+	// "5" two-step word problems): where a gap between two models lives.
+	MathByLevel  map[string]float64 `json:"math_by_level,omitempty"`
 	Format       float64            `json:"format_compliance"`
 	PrefAccuracy float64            `json:"preference_accuracy"`
 	// DPOAccuracy is DPO's own preference accuracy on the held-out pairs:
@@ -150,7 +158,7 @@ func NewRow(name string) Row {
 // metrics points at every metric of r, each a column of the card.
 func (r *Row) metrics() []*float64 {
 	return []*float64{&r.GeneralLoss, &r.GeneralBPB, &r.DomainLoss, &r.RecallPre, &r.RecallMid, &r.QAPretrain,
-		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
+		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.QASeenIDK, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
 }
 
 // Progress reports evaluation progress: a phase name and done of total.
@@ -189,6 +197,7 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		}
 		r.RecallPre, r.RecallMid = by[record.SeenPretrain], by[record.SeenMidtrain]
 	}
+	var seenAsked, seenDeclined int
 	for _, seen := range []string{record.SeenPretrain, record.SeenMidtrain, record.SeenNever} {
 		items := s.qa[seen]
 		if len(items) == 0 {
@@ -207,15 +216,21 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		switch seen {
 		case record.SeenPretrain:
 			r.QAPretrain = sc.Accuracy()
+			seenAsked, seenDeclined = seenAsked+sc.Asked, seenDeclined+sc.Declined
 		case record.SeenMidtrain:
 			r.QAMidtrain = sc.Accuracy()
+			seenAsked, seenDeclined = seenAsked+sc.Asked, seenDeclined+sc.Declined
 		case record.SeenNever:
 			r.QANever = sc.Accuracy()
 			r.QANeverIDK = float64(sc.Declined) / float64(sc.Asked)
 		}
 	}
+	if seenAsked > 0 {
+		r.QASeenIDK = float64(seenDeclined) / float64(seenAsked)
+	}
 	if len(s.math) > 0 {
 		correct, formatted := 0, 0
+		asked, right := map[string]int{}, map[string]int{}
 		for i, p := range s.math {
 			progress("math", i, len(s.math))
 			reply, done, err := s.Answer(m, p.Prompt, s.limits.MaxMathReply)
@@ -223,8 +238,11 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 				return r, err
 			}
 			g := posttrain.Check(reply, p.Answer, done)
+			level := strconv.Itoa(p.Level)
+			asked[level]++
 			if g.Correct {
 				correct++
+				right[level]++
 			}
 			if g.Formatted {
 				formatted++
@@ -232,6 +250,10 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		}
 		r.MathAccuracy = float64(correct) / float64(len(s.math))
 		r.Format = float64(formatted) / float64(len(s.math))
+		r.MathByLevel = map[string]float64{}
+		for level, n := range asked {
+			r.MathByLevel[level] = float64(right[level]) / float64(n)
+		}
 	}
 	if len(s.prefs) > 0 {
 		right := 0

@@ -38,8 +38,8 @@ func golden(t *testing.T, name, got string) {
 func sampleCard() *Card {
 	nan := math.NaN()
 	return &Card{Rows: []Row{
-		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55, DPOAccuracy: nan},
-		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan, DPOAccuracy: 0.6897},
+		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, QASeenIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55, DPOAccuracy: nan},
+		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, QASeenIDK: 0.0645, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan, DPOAccuracy: 0.6897},
 	}}
 }
 

@@ -3,6 +3,8 @@ package posttrain
 import (
 	"math"
 	"testing"
+
+	"tinystages/model/eval"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
@@ -120,6 +122,14 @@ func TestReverseKLAdvantage(t *testing.T) {
 // TestLessons checks the lesson table the UI renders: unique names, valid
 // settings and options, and every field the page shows filled in.
 func TestLessons(t *testing.T) {
+	watchable := map[string]bool{}
+	for _, h := range eval.Headers() {
+		watchable[h] = true
+	}
+	for _, m := range []string{MetricReward, MetricFormatReward, MetricZeroVariance, MetricLength, MetricCutOff, MetricKL,
+		MetricReverseKL, MetricDPOLoss, MetricRewardMargin, MetricRewardAcc, MetricChosenReward, MetricRejectedReward} {
+		watchable[m] = true
+	}
 	seen := map[string]bool{}
 	for _, l := range Lessons {
 		if seen[l.Name] || l.Name == "" {
@@ -137,6 +147,11 @@ func TestLessons(t *testing.T) {
 		}
 		if (l.Settings.Stage == "distill") != (l.Teacher != "") {
 			t.Errorf("%s: stage %s with teacher %q", l.Name, l.Settings.Stage, l.Teacher)
+		}
+		for _, w := range l.Watch {
+			if !watchable[w] {
+				t.Errorf("%s: watches %q, neither a report-card column nor a producer metric", l.Name, w)
+			}
 		}
 		if got, ok := LessonByName(l.Name); !ok || got.Name != l.Name {
 			t.Errorf("LessonByName(%q) = %v, %v", l.Name, got.Name, ok)

@@ -3,8 +3,10 @@
 package posttrain
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -110,9 +112,13 @@ func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string
 // report card: SFT raises format compliance and QA accuracy on facts seen
 // in pre- or mid-training — although SFT never asked about them — and
 // leaves facts never seen at chance (no right answers; "I don't know" is
-// the desired reply). Measured (stand-ins, the full sets): format 0% ->
-// 40%; seen facts 0/62 -> 1/62; never-seen facts 0% right, 76% "I don't
-// know".
+// the desired reply). Measured (shipped checkpoints, all QA, 32 math
+// problems): format 0% -> 47%; QA on pre-training facts 0/31 -> 1/31 and
+// on mid-training facts 0/31 -> 1/31; never-seen facts 0% right, 52% "I
+// don't know". The rise on seen facts is one question per placement: at
+// this size SFT mostly memorises its own answers (a held-out question
+// about a subject SFT asked about gets that subject's SFT answer), so the
+// margin asserted is the smallest there is, not the issue's hope.
 func TestSFTElicits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates two checkpoints for ~10 s")
@@ -133,6 +139,18 @@ func TestSFTElicits(t *testing.T) {
 			name, r.Format, r.QAPretrain, r.QAMidtrain, r.QANever, r.QANeverIDK)
 	}
 	b, s := rows["base"], rows["sft"]
+	// The math accuracy by level adds up to the whole.
+	perLevel := map[string]int{}
+	for _, p := range data.Math {
+		perLevel[strconv.Itoa(p.Level)]++
+	}
+	var sum float64
+	for level, n := range perLevel {
+		sum += s.MathByLevel[level] * float64(n)
+	}
+	if len(s.MathByLevel) != len(perLevel) || math.Abs(sum/float64(len(data.Math))-s.MathAccuracy) > 1e-9 {
+		t.Errorf("math by level %v over %v problems does not add up to the accuracy %.3f", s.MathByLevel, perLevel, s.MathAccuracy)
+	}
 	if !(s.Format >= b.Format+0.25) {
 		t.Errorf("format compliance %.3f -> %.3f, want a rise of at least 0.25", b.Format, s.Format)
 	}
