@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tinystages/datasets/datasetstest"
 )
 
 // Candidates are the Chromium binaries tried, in order, after $CHROMIUM.
@@ -46,10 +48,7 @@ func Find() (string, error) {
 
 // InCI reports whether the tests run in CI, where skipping a browser test
 // is not allowed.
-func InCI() bool {
-	v := strings.ToLower(os.Getenv("CI"))
-	return v != "" && v != "0" && v != "false"
-}
+func InCI() bool { return datasetstest.InCI() }
 
 // Flags are the Chromium flags every test browser gets (see DESIGN.md).
 var Flags = []chromedp.ExecAllocatorOption{

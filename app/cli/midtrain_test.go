@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/model"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
-	"tinystages/model/tokenizer"
 )
 
 func TestLessonCheckpointPath(t *testing.T) {
@@ -51,17 +51,7 @@ func TestMidtrainFlagsRejected(t *testing.T) {
 // checkpoint; the -init checkpoint is left as it was.
 func TestMidtrainBadUserCorpus(t *testing.T) {
 	datasets := filepath.Join("..", "..", DefaultDatasets)
-	tokJSON, err := os.ReadFile(filepath.Join(datasets, "tokenizer.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shipped datasets are missing (%v): make datasets", err)
-		}
-		t.Skipf("the shipped datasets are missing (%v): make datasets", err)
-	}
-	tok, err := tokenizer.Load(tokJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := datasetstest.Tokenizer(t, datasets)
 	dir := t.TempDir()
 	p, _ := model.PresetByName("nano")
 	cfg := p.Config

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/model"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
-	"tinystages/model/tokenizer"
 )
 
 // nanoCheckpoint writes a fresh nano model with the shipped tokenizer
@@ -22,17 +22,7 @@ import (
 func nanoCheckpoint(t *testing.T, seed uint64) (path, datasets string) {
 	t.Helper()
 	datasets = filepath.Join("..", "..", DefaultDatasets)
-	tokJSON, err := os.ReadFile(filepath.Join(datasets, "tokenizer.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shipped datasets are missing (%v): make datasets", err)
-		}
-		t.Skipf("the shipped datasets are missing (%v): make datasets", err)
-	}
-	tok, err := tokenizer.Load(tokJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := datasetstest.Tokenizer(t, datasets)
 	p, _ := model.PresetByName("nano")
 	cfg := p.Config
 	cfg.VocabSize = tok.VocabSize()

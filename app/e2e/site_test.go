@@ -175,29 +175,11 @@ document.addEventListener("securitypolicyviolation", (e) => window.__tsCSP.push(
 func browser(t *testing.T, timeout time.Duration) (context.Context, func() []string) {
 	t.Helper()
 	ctx := browsertest.New(t, timeout)
-	var mu sync.Mutex
-	var errs []string
-	msgs := chromedp.Console(ctx)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				errs = append(errs, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
-				mu.Unlock()
-			}
-		}
-	}()
+	errs := watchConsole(ctx)
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: observers}); err != nil {
 		t.Fatal(err)
 	}
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), errs...)
-	}
+	return ctx, errs
 }
 
 // artifacts is where screenshots and timings go.

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"tinystages/app/protocol"
+	"tinystages/datasets/datasetstest"
 	"tinystages/model"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
-	"tinystages/model/tokenizer"
 	"tinystages/model/train"
 )
 
@@ -28,17 +28,7 @@ import (
 func shippedFiles(t *testing.T, ckpts ...string) func(path string) ([]byte, bool) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "web", "datasets")
-	tokJSON, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shipped datasets are missing (%v): make datasets", err)
-		}
-		t.Skipf("the shipped datasets are missing (%v): make datasets", err)
-	}
-	tok, err := tokenizer.Load(tokJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := datasetstest.Tokenizer(t, dir)
 	files := map[string][]byte{}
 	for i, name := range ckpts {
 		p, _ := model.PresetByName("nano")

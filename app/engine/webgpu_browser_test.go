@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"tinystages/app/browsertest"
 	"tinystages/app/protocol"
+	"tinystages/datasets/datasetstest"
 	"tinystages/model/train"
 )
 
@@ -155,12 +155,7 @@ func TestEngineBackendInBrowser(t *testing.T) {
 	// mid-trained checkpoint (masked rows: weight 0 on the prompt), two
 	// steps, the same losses as on the CPU.
 	t.Run("webgpu runs SFT like the CPU", func(t *testing.T) {
-		if _, err := os.Stat(filepath.Join("..", "..", "web", "datasets", "sft.train.jsonl")); err != nil {
-			if browsertest.InCI() {
-				t.Fatalf("the shipped datasets are missing: %v", err)
-			}
-			t.Skipf("the shipped datasets are missing (make datasets): %v", err)
-		}
+		datasetstest.Need(t, filepath.Join("..", "..", "web", "datasets", "sft.train.jsonl"), "make datasets")
 		losses := map[string][]float64{}
 		for _, pref := range []string{protocol.BackendCPU, protocol.BackendWebGPU} {
 			st := protocol.DefaultStageSettings(train.StageSFT)

@@ -149,7 +149,7 @@ func Float[S any](name string, lo, hi float64, field func(*S) *float64) Param[S]
 			*field(s) = x
 			return true
 		},
-		Get: func(s S) string { return strconv.FormatFloat(*field(&s), 'g', -1, 64) },
+		Get: func(s S) string { return formatFloat(*field(&s)) },
 	}
 }
 
@@ -167,7 +167,7 @@ func Float32[S any](name string, lo, hi float64, field func(*S) *float32) Param[
 			*field(s) = float32(x)
 			return true
 		},
-		Get: func(s S) string { return strconv.FormatFloat(float64(*field(&s)), 'g', -1, 32) },
+		Get: func(s S) string { return formatFloat32(*field(&s)) },
 	}
 }
 

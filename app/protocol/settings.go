@@ -360,7 +360,7 @@ func (p *parser) common(s *Settings) {
 		if err == nil && v >= MinLR && v <= MaxLR {
 			s.LR = float32(v)
 		} else {
-			p.report(ParamLR, fmt.Sprintf("a number from %g to %g", MinLR, MaxLR), formatLR(s.LR))
+			p.report(ParamLR, fmt.Sprintf("a number from %g to %g", MinLR, MaxLR), formatFloat32(s.LR))
 		}
 	}
 	p.int(ParamBatch, &s.Batch, 1, train.MaxBatch)
@@ -460,7 +460,7 @@ func (s Settings) Query() url.Values {
 	} else {
 		q.Set(ParamStage, st)
 	}
-	q.Set(ParamLR, formatLR(s.LR))
+	q.Set(ParamLR, formatFloat32(s.LR))
 	q.Set(ParamBatch, strconv.Itoa(s.Batch))
 	q.Set(ParamSteps, strconv.Itoa(s.Steps))
 	q.Set(ParamBackend, s.Backend)
@@ -491,7 +491,7 @@ func (s Settings) Query() url.Values {
 		case ParamGroup:
 			q.Set(param, strconv.Itoa(s.Post.Group))
 		case ParamTemperature:
-			q.Set(param, strconv.FormatFloat(float64(s.Post.Temperature), 'g', -1, 32))
+			q.Set(param, formatFloat32(s.Post.Temperature))
 		case ParamMaxTokens:
 			q.Set(param, strconv.Itoa(s.Post.MaxTokens))
 		case ParamKL:
@@ -507,6 +507,7 @@ func (s Settings) Query() url.Values {
 	return q
 }
 
-func formatLR(lr float32) string { return strconv.FormatFloat(float64(lr), 'g', -1, 32) }
+// formatFloat32 writes x at float32 precision, so it parses back to the same float32.
+func formatFloat32(x float32) string { return strconv.FormatFloat(float64(x), 'g', -1, 32) }
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -3,10 +3,10 @@
 package midtrain
 
 import (
-	"os"
 	"slices"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/datasets/load"
 )
 
@@ -14,13 +14,7 @@ import (
 // every generator the settings offer, and of no other.
 func TestGeneratorsMatchDatasets(t *testing.T) {
 	name := "synthetic.train.jsonl"
-	data, err := os.ReadFile("../../web/datasets/" + name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: make datasets", err)
-		}
-		t.Skipf("%v: make datasets", err)
-	}
+	data := datasetstest.Read(t, "../../web/datasets/"+name, "make datasets")
 	items, err := load.Synthetics(name, data)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/model"
 	"tinystages/model/checkpoint"
 	"tinystages/model/cpu"
@@ -36,14 +37,6 @@ var (
 	fixture     shippedFixture
 )
 
-func missing(t *testing.T, what string, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing (%v)", what, err)
-	}
-	t.Skipf("%s is missing (%v); the training tests skip without it", what, err)
-}
-
 // shipped loads the base checkpoint and tokenizes the datasets once for
 // every test, and measures the base model.
 func shipped(t *testing.T) *shippedFixture {
@@ -52,17 +45,12 @@ func shipped(t *testing.T) *shippedFixture {
 	if p := os.Getenv("TINYSTAGES_BASE"); p != "" {
 		path = p
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		missing(t, "the base checkpoint (make checkpoints writes it)", err)
-	}
+	raw := datasetstest.Read(t, path, "make checkpoints")
 	datasetsPath := datasetsPath
 	if p := os.Getenv("TINYSTAGES_DATASETS"); p != "" {
 		datasetsPath = p
 	}
-	if _, err := os.Stat(filepath.Join(datasetsPath, Files.Facts)); err != nil {
-		missing(t, "the shipped datasets (make datasets builds them)", err)
-	}
+	datasetstest.Need(t, filepath.Join(datasetsPath, Files.Facts), "make datasets")
 	fixtureOnce.Do(func() {
 		f := &fixture
 		if f.ck, f.err = checkpoint.Load(raw); f.err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
 	"tinystages/model"
@@ -30,29 +31,11 @@ func init() {
 	}
 }
 
-// missing skips the test, or fails it under CI, when a shipped file is
-// not there.
-func missing(t *testing.T, path, how string) {
-	t.Helper()
-	msg := path + " is missing: " + how
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
 // shipped loads web/checkpoints/<name>.safetensors as a model on the CPU.
 func shipped(t *testing.T, name string) (*model.GPT, *tokenizer.Tokenizer) {
 	t.Helper()
 	path := filepath.Join(checkpointDir, name+".safetensors")
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		missing(t, path, "build the checkpoints first (make checkpoints)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck, err := checkpoint.Load(data)
+	ck, err := checkpoint.Load(datasetstest.Read(t, path, "make checkpoints"))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -66,9 +49,7 @@ func shipped(t *testing.T, name string) (*model.GPT, *tokenizer.Tokenizer) {
 // evalData reads the shipped evaluation files.
 func evalData(t *testing.T) eval.Data {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(datasetDir, "manifest.json")); err != nil {
-		missing(t, datasetDir, "build the datasets first (make datasets)")
-	}
+	datasetstest.Need(t, filepath.Join(datasetDir, "manifest.json"), "make datasets")
 	d, err := eval.LoadData(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(datasetDir, name)) })
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +59,7 @@ func evalData(t *testing.T) eval.Data {
 
 func shippedPairs(t *testing.T, name string) []record.Preference {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(datasetDir, name))
-	if err != nil {
-		missing(t, name, "build the datasets first (make datasets)")
-	}
-	p, err := load.Preferences(name, b)
+	p, err := load.Preferences(name, datasetstest.Read(t, filepath.Join(datasetDir, name), "make datasets"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,12 @@ package posttrain
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
 	"tinystages/datasets/world"
@@ -39,11 +39,7 @@ func stageTest(t *testing.T) {
 // mathFile reads a math file of the shipped datasets.
 func mathFile(t *testing.T, name string) []record.MathProblem {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(datasetDir, name))
-	if err != nil {
-		missing(t, name, "build the datasets first (make datasets)")
-	}
-	p, err := load.MathProblems(name, b)
+	p, err := load.MathProblems(name, datasetstest.Read(t, filepath.Join(datasetDir, name), "make datasets"))
 	if err != nil {
 		t.Fatal(err)
 	}

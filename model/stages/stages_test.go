@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"tinystages/datasets/datasetstest"
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
 	"tinystages/model"
@@ -22,17 +23,7 @@ import (
 func shipped(t *testing.T) (*Data, *tokenizer.Tokenizer) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "web", "datasets")
-	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shipped datasets are missing (%v): make datasets", err)
-		}
-		t.Skipf("the shipped datasets are missing (%v): make datasets", err)
-	}
-	tok, err := tokenizer.Load(tj)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := datasetstest.Tokenizer(t, dir)
 	return &Data{Read: func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }}, tok
 }
 
