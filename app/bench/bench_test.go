@@ -28,6 +28,7 @@ var (
 	filterFlag = flag.String("filter", "", "run only the benchmarks whose names match this regexp")
 	quickFlag  = flag.Bool("quick", false, "short measurements (a smoke run)")
 	outFlag    = flag.String("out", "../../build/bench.json", "write the JSON report here")
+	fromFlag   = flag.String("from", "", "summarise this JSON report instead of running the benchmarks (one made elsewhere, e.g. by page/deno.js on a GPU machine)")
 )
 
 // TestBench builds the benchmark program, runs it in a Web Worker of
@@ -35,6 +36,14 @@ var (
 // results and writes the JSON report. It runs only with -tags bench
 // (make bench): it takes minutes and its numbers depend on the machine.
 func TestBench(t *testing.T) {
+	if *fromFlag != "" {
+		raw, err := os.ReadFile(*fromFlag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		summarise(t, string(raw))
+		return
+	}
 	dir := t.TempDir()
 	wasm := filepath.Join(dir, "bench.wasm")
 	browsertest.BuildWasm(t, "tinystages/app/bench", wasm)
@@ -97,14 +106,6 @@ func TestBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep struct {
-		Env     map[string]any `json:"env"`
-		Results []Result       `json:"results"`
-		Errors  []string       `json:"errors"`
-	}
-	if err := json.Unmarshal([]byte(raw), &rep); err != nil {
-		t.Fatalf("report: %v\n%s", err, raw)
-	}
 	if *outFlag != "" {
 		if err := os.MkdirAll(filepath.Dir(*outFlag), 0o755); err == nil {
 			if err := os.WriteFile(*outFlag, []byte(raw), 0o644); err != nil {
@@ -113,6 +114,19 @@ func TestBench(t *testing.T) {
 				t.Logf("report written to %s", *outFlag)
 			}
 		}
+	}
+	summarise(t, raw)
+}
+
+// summarise prints a report's tables and fails on its errors.
+func summarise(t *testing.T, raw string) {
+	var rep struct {
+		Env     map[string]any `json:"env"`
+		Results []Result       `json:"results"`
+		Errors  []string       `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(raw), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, raw)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "environment: %v\n\n", rep.Env)

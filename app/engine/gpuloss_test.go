@@ -142,3 +142,53 @@ func TestLossGuard(t *testing.T) {
 		})
 	}
 }
+
+// TestPaceReads checks that a run on a GPU reads its loss back at a pace
+// in time, not every step, and every step again once it has moved to the
+// CPU after losing its device.
+func TestPaceReads(t *testing.T) {
+	cfg := model.Config{VocabSize: 29, MaxSeqLen: 8, NLayer: 1, NHead: 2, NEmbd: 16}
+	st := train.DefaultSettings(train.StagePretrain, "nano")
+	st.Steps, st.Batch, st.LR = 40, 3, 1e-2
+	dev := newFlaky()
+	m, err := model.New(cfg, dev, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := train.NewRun(st, m, nil, randomTokens{cfg.VocabSize}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paceReads(run, dev)
+	if run.ReadEvery != train.GPUReadEvery {
+		t.Fatalf("ReadEvery %v on a GPU, want %v", run.ReadEvery, train.GPUReadEvery)
+	}
+	g := guardRun(run, dev, 10, func(error) (compute.Backend, string, string) {
+		be := cpu.New(nil)
+		return be, be.Name(), "moved to the CPU"
+	})
+	unread := map[bool]int{} // by whether the device was lost
+	for !run.Done() {
+		if run.StepsDone() == 20 {
+			dev.lose()
+		}
+		mt, err := run.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := g.afterStep(run, &mt); err != nil {
+			t.Fatal(err)
+		}
+		if mt.Unread {
+			unread[run.StepsDone() > 20]++
+		}
+	}
+	// steps of this model take well under a millisecond: on the "GPU" all
+	// but the first of its 20 steps go unread; on the CPU none
+	if unread[false] < 15 || unread[true] != 0 {
+		t.Errorf("unread steps: %d of 20 on the GPU (want at least 15), %d of 20 after moving to the CPU (want 0)", unread[false], unread[true])
+	}
+	if run.ReadEvery != 0 {
+		t.Errorf("ReadEvery %v after moving to the CPU, want 0", run.ReadEvery)
+	}
+}

@@ -366,6 +366,7 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
+	paceReads(run, be)
 	s.run, s.backend, s.why = run, name, why
 	s.built, s.producer = built, run.Producer
 	s.guard = guardRun(run, be, SnapshotEvery, recoveryBackend(st.Backend, s.selectBackend))
@@ -500,7 +501,9 @@ func (s *session) step() {
 		}
 	}
 	s.last = mt
-	s.post(protocol.Message{Kind: protocol.KindMetrics, Metrics: metricsOf(mt)})
+	if !mt.Unread { // a step on a GPU that was not read back has no loss to show
+		s.post(protocol.Message{Kind: protocol.KindMetrics, Metrics: metricsOf(mt)})
+	}
 	if s.stage != "" {
 		s.afterStageStep(mt)
 	} else if mt.Step%SampleEvery == 0 || s.run.Done() {

@@ -135,19 +135,23 @@ func TestEngineBackendInBrowser(t *testing.T) {
 		if !strings.HasPrefix(st.Backend, "WebGPU (") || st.BackendReason != "" {
 			t.Fatalf("backend=webgpu ran on %q (reason %q)", st.Backend, st.BackendReason)
 		}
+		// a run on a GPU reads its loss back at a pace in time
+		// (train.GPUReadEvery): the first and last steps always, the
+		// others when they take that long (they may on SwiftShader)
+		var steps []int
 		var losses []float64
 		for _, m := range msgs {
 			if m.Kind == protocol.KindMetrics {
-				losses = append(losses, m.Metrics.Loss)
+				steps, losses = append(steps, m.Metrics.Step), append(losses, m.Metrics.Loss)
 			}
 		}
-		t.Logf("losses %.3f", losses)
-		if len(losses) != 10 {
-			t.Fatalf("%d steps reported, want 10", len(losses))
+		t.Logf("losses %.3f at steps %v", losses, steps)
+		if len(steps) < 2 || steps[0] != 1 || steps[len(steps)-1] != 10 {
+			t.Fatalf("steps %v reported, want 1 and 10 at least", steps)
 		}
-		first, last := mean(losses[:3]), mean(losses[len(losses)-3:])
+		first, last := losses[0], losses[len(losses)-1]
 		if !(last < first-0.5) {
-			t.Errorf("loss did not fall on WebGPU: first steps %.3f, last steps %.3f", first, last)
+			t.Errorf("loss did not fall on WebGPU: step 1 %.3f, step 10 %.3f", first, last)
 		}
 	})
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"tinystages/model"
 	"tinystages/model/cpu"
@@ -36,6 +38,23 @@ func toyDocs(n int, seed uint64) []Doc {
 
 func toyRun(t *testing.T, steps int, seed uint64) []float64 {
 	t.Helper()
+	run := newToyRun(t, steps, seed)
+	var vals []float64
+	for !run.Done() {
+		mt, err := run.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !math.IsNaN(mt.ValLoss) {
+			vals = append(vals, mt.ValLoss)
+		}
+	}
+	return vals
+}
+
+// newToyRun is a run of a small model on the toy corpus.
+func newToyRun(t *testing.T, steps int, seed uint64) *Run {
+	t.Helper()
 	docs := toyDocs(200, 1)
 	raw := make([][]byte, len(docs))
 	for i, d := range docs {
@@ -61,17 +80,62 @@ func toyRun(t *testing.T, steps int, seed uint64) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vals []float64
-	for !run.Done() {
-		mt, err := run.Step()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !math.IsNaN(mt.ValLoss) {
-			vals = append(vals, mt.ValLoss)
+	return run
+}
+
+// TestRunReadPacing checks which steps read their loss back under
+// LossEvery and ReadEvery, that the others say so (Unread, NaN loss and
+// gradient norm), and that reading less changes nothing of the training.
+func TestRunReadPacing(t *testing.T) {
+	const steps = 10
+	tests := []struct {
+		name      string
+		lossEvery int
+		readEvery time.Duration
+		read      []int // the steps (from 1) whose loss is read
+	}{
+		{"every step", 0, 0, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{"LossEvery 4", 4, 0, []int{1, 4, 8, 10}},
+		{"ReadEvery an hour", 0, time.Hour, []int{1, 10}},
+		{"ReadEvery 1ns", 4, time.Nanosecond, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+	}
+	var final []float64
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run := newToyRun(t, steps, 3)
+			run.LossEvery, run.ReadEvery = tc.lossEvery, tc.readEvery
+			var read []int
+			var last Metrics
+			for !run.Done() {
+				mt, err := run.Step()
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case !mt.Unread:
+					read = append(read, mt.Step)
+					if math.IsNaN(mt.Loss) || math.IsNaN(mt.GradNorm) || !(mt.TokensPerS > 0) {
+						t.Errorf("step %d was read, but loss %v, grad norm %v, tokens/s %v", mt.Step, mt.Loss, mt.GradNorm, mt.TokensPerS)
+					}
+				case !math.IsNaN(mt.Loss) || !math.IsNaN(mt.GradNorm):
+					t.Errorf("step %d is unread, but has loss %v, grad norm %v", mt.Step, mt.Loss, mt.GradNorm)
+				}
+				last = mt
+			}
+			if !slices.Equal(read, tc.read) {
+				t.Errorf("read steps %v, want %v", read, tc.read)
+			}
+			if last.Tokens != steps*8*32 {
+				t.Errorf("%d tokens trained, want %d", last.Tokens, steps*8*32)
+			}
+			final = append(final, last.Loss)
+		})
+	}
+	for i, l := range final {
+		if l != final[0] {
+			t.Errorf("%s: last loss %v, want %v as when every step is read", tests[i].name, l, final[0])
 		}
 	}
-	return vals
 }
 
 // TestRunLearnsAndIsDeterministic trains a small model on the toy corpus:
