@@ -25,7 +25,7 @@ endif
 # go_js_wasm_exec): the model, the datasets loader and the engine's
 # session, which the browser runs. Packages that cannot build for js/wasm
 # are left out.
-WASM_TEST_CANDIDATES := ./model/... ./datasets/load/... ./datasets/record/... ./datasets/manifest/... ./datasets/split/... ./app/protocol/... ./app/engine/...
+WASM_TEST_CANDIDATES := ./model/... ./datasets/load/... ./datasets/record/... ./datasets/manifest/... ./datasets/split/... ./app/protocol/... ./app/engine/... ./app/cli/gpu
 WASM_TEST_PKGS = $(shell $(WASM_ENV) $(GO) list -e -f '{{if and (not .Error) (not .DepsErrors) (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' $(WASM_TEST_CANDIDATES) 2>/dev/null)
 
 .PHONY: run build serve static test setup bench checkpoints datasets icons clean FORCE
@@ -73,7 +73,7 @@ web/engine.wasm: FORCE
 	$(GO) run ./app compress $<
 
 # The packages compiled into app.wasm and engine.wasm, vetted for js/wasm.
-WASM_VET_PKGS := ./app ./app/ui ./app/protocol ./app/engine ./model/...
+WASM_VET_PKGS := ./app ./app/ui ./app/protocol ./app/engine ./app/cli/gpu ./model/...
 # The end-to-end browser tests run last and alone: they check that the
 # page's main thread stays light, which other tests' browsers would blur.
 E2E_PKG := ./app/e2e

@@ -14,11 +14,46 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"tinystages/model/compute"
+	"tinystages/model/cpu"
+	"tinystages/model/train"
 )
 
 // ErrUsage is returned for a bad command line; the message says what to
 // type instead.
 var ErrUsage = errors.New("usage")
+
+// Backends are the compute backends that train's -backend can name, each
+// with its constructor. Natively there is only "cpu"; the js/wasm build
+// of the commands (app/cli/gpu), run under Deno on a machine with a GPU,
+// adds "webgpu".
+var Backends = map[string]func() (compute.Backend, error){
+	"cpu": func() (compute.Backend, error) { return cpu.New(nil), nil },
+}
+
+// newBackend returns the backend called name, or a usage error naming the
+// ones there are.
+func newBackend(name string) (compute.Backend, error) {
+	mk, ok := Backends[name]
+	if !ok {
+		var names []string
+		for n := range Backends {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("%w: -backend %q: this build has %s (WebGPU runs in the browser, or in app/cli/gpu under Deno)", ErrUsage, name, strings.Join(names, ", "))
+	}
+	return mk()
+}
+
+// paceReads makes a run on a GPU read its loss back at the pace the
+// browser engine uses (train.GPUReadEvery) instead of every step.
+func paceReads(run *train.Run, be compute.Backend) {
+	if _, ok := be.(*cpu.Backend); !ok {
+		run.ReadEvery = train.GPUReadEvery
+	}
+}
 
 type command struct {
 	name  string

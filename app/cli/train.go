@@ -17,7 +17,6 @@ import (
 	"tinystages/datasets/load"
 	"tinystages/model"
 	"tinystages/model/checkpoint"
-	"tinystages/model/cpu"
 	"tinystages/model/posttrain"
 	"tinystages/model/stages"
 	"tinystages/model/tokenizer"
@@ -63,7 +62,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.datasets, "datasets", DefaultDatasets, "folder of the shipped datasets")
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
-	fs.StringVar(&f.backend, "backend", "cpu", "compute backend (natively: cpu)")
+	fs.StringVar(&f.backend, "backend", "cpu", "compute backend: cpu (natively the only one), webgpu (app/cli/gpu under Deno)")
 	fs.Float64Var(&f.replay, "replay", 0.25, "mid-training: share of batch rows replayed from pre-training data")
 	fs.Float64Var(&f.synthetic, "synthetic", 0.25, "mid-training: share of batch rows of structure-derived synthetic data (0: off)")
 	addMidtrainFlags(fs, &f.mid)
@@ -81,8 +80,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if f.backend != "cpu" {
-		return fmt.Errorf("%w: -backend %q: natively only cpu is available (WebGPU runs in the browser)", ErrUsage, f.backend)
+	if _, ok := Backends[f.backend]; !ok {
+		_, err := newBackend(f.backend)
+		return err
 	}
 	p, err := model.PresetByName(s.Preset)
 	if err != nil {
@@ -206,7 +206,10 @@ func dataFor(f trainFlags, m *model.GPT, tok *tokenizer.Tokenizer, T int, log *p
 func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stderr io.Writer) error {
 	s := f.settings
 	log := newProgress(stderr, f.jsonOut)
-	be := cpu.New(nil)
+	be, err := newBackend(f.backend)
+	if err != nil {
+		return err
+	}
 	var m *model.GPT
 	var tok *tokenizer.Tokenizer
 	parent := ""
@@ -246,6 +249,7 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 	if err != nil {
 		return err
 	}
+	paceReads(run, be)
 	log.phase("%s: %s (%d parameters) on %s, %d steps of %d×%d tokens, %s",
 		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.About)
 	var last train.Metrics
@@ -518,6 +522,7 @@ type progress struct {
 	tty      bool
 	quiet    bool
 	lastLine time.Time
+	loss     float64 // the last training loss read back
 }
 
 func newProgress(w io.Writer, jsonOut bool) *progress {
@@ -548,8 +553,11 @@ func (p *progress) step(mt train.Metrics) {
 	if len(mt.Extra) > 0 {
 		extra = " " + formatMetrics(mt.Extra)
 	}
+	if !mt.Unread || p.loss == 0 {
+		p.loss = mt.Loss // on a GPU, the last loss read back (train.Run.ReadEvery)
+	}
 	line := fmt.Sprintf("step %d/%d loss %.3f%s%s %.0f tok/s lr %.2e eta %s",
-		mt.Step, mt.Steps, mt.Loss, val, extra, mt.TokensPerS, mt.LR, eta.Round(time.Second))
+		mt.Step, mt.Steps, p.loss, val, extra, mt.TokensPerS, mt.LR, eta.Round(time.Second))
 	if p.tty {
 		const width = 24
 		done := width * mt.Step / mt.Steps
