@@ -146,8 +146,8 @@ func (r Row) MarshalJSON() ([]byte, error) {
 const nanMarker = -1e308
 
 func hasNaN(r Row) bool {
-	for _, c := range columns {
-		if math.IsNaN(c.value(r)) {
+	for _, f := range r.metrics() {
+		if math.IsNaN(*f) {
 			return true
 		}
 	}

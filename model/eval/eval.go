@@ -30,6 +30,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"tinystages/datasets/evalsets"
@@ -131,7 +132,13 @@ type Row struct {
 	// QASeenIDK is the share of questions about facts seen in pre- or
 	// mid-training that the model declines ("I don't know"): refusal
 	// taught for never-seen facts, over-applied to what it did read.
-	QASeenIDK    float64 `json:"qa_seen_idk"`
+	QASeenIDK float64 `json:"qa_seen_idk"`
+	// QASeenAsText is the accuracy on the same questions about seen facts
+	// asked as plain text in the question-and-answer form of the
+	// pre-training pages' FAQs ("Q: …\nA:"), without the chat template
+	// (AnswerAsText): whether the knowledge is there to ask for, before
+	// and after SFT. In the JSON only, not a column of the card.
+	QASeenAsText float64 `json:"qa_seen_as_text"`
 	MathAccuracy float64 `json:"math_accuracy"`
 	// MathByLevel is MathAccuracy by problem level ("1" one-digit sums …
 	// "5" two-step word problems): where a gap between two models lives.
@@ -155,10 +162,11 @@ func NewRow(name string) Row {
 	return r
 }
 
-// metrics points at every metric of r, each a column of the card.
+// metrics points at every metric of r: the card's columns and the
+// JSON-only QASeenAsText.
 func (r *Row) metrics() []*float64 {
 	return []*float64{&r.GeneralLoss, &r.GeneralBPB, &r.DomainLoss, &r.RecallPre, &r.RecallMid, &r.QAPretrain,
-		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.QASeenIDK, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
+		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.QASeenIDK, &r.QASeenAsText, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
 }
 
 // Progress reports evaluation progress: a phase name and done of total.
@@ -197,13 +205,13 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		}
 		r.RecallPre, r.RecallMid = by[record.SeenPretrain], by[record.SeenMidtrain]
 	}
-	var seenAsked, seenDeclined int
+	var seenAsked, seenDeclined, seenAsText int
 	for _, seen := range []string{record.SeenPretrain, record.SeenMidtrain, record.SeenNever} {
 		items := s.qa[seen]
 		if len(items) == 0 {
 			continue
 		}
-		replies := make([]string, len(items))
+		replies, asText := make([]string, len(items)), make([]string, len(items))
 		for i, q := range items {
 			progress("QA ("+seen+")", i, len(items))
 			reply, _, err := s.Answer(m, q.Question, s.limits.MaxReply)
@@ -211,22 +219,29 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 				return r, err
 			}
 			replies[i] = reply
+			if seen != record.SeenNever {
+				if asText[i], err = s.AnswerAsText(m, q.Question, s.limits.MaxReply); err != nil {
+					return r, err
+				}
+			}
 		}
 		sc := evalsets.ScoreQA(items, replies)
 		switch seen {
 		case record.SeenPretrain:
 			r.QAPretrain = sc.Accuracy()
-			seenAsked, seenDeclined = seenAsked+sc.Asked, seenDeclined+sc.Declined
 		case record.SeenMidtrain:
 			r.QAMidtrain = sc.Accuracy()
-			seenAsked, seenDeclined = seenAsked+sc.Asked, seenDeclined+sc.Declined
 		case record.SeenNever:
 			r.QANever = sc.Accuracy()
 			r.QANeverIDK = float64(sc.Declined) / float64(sc.Asked)
+			continue
 		}
+		seenAsked, seenDeclined = seenAsked+sc.Asked, seenDeclined+sc.Declined
+		seenAsText += evalsets.ScoreQA(items, asText).Correct
 	}
 	if seenAsked > 0 {
 		r.QASeenIDK = float64(seenDeclined) / float64(seenAsked)
+		r.QASeenAsText = float64(seenAsText) / float64(seenAsked)
 	}
 	if len(s.math) > 0 {
 		correct, formatted := 0, 0
@@ -296,6 +311,23 @@ func (s *Suite) Answer(m *model.GPT, question string, maxTokens int) (string, bo
 	}
 	text, done := chat.Reply(s.tok, out[0].Tokens)
 	return text, done, nil
+}
+
+// AnswerAsText asks m question as plain text in the form of the
+// pre-training pages' FAQs, "Q: question\nA:" after a <|bos|>, without
+// the chat template, and returns the first line of its greedy
+// continuation (up to maxTokens) without its final full stop.
+func (s *Suite) AnswerAsText(m *model.GPT, question string, maxTokens int) (string, error) {
+	prompt := append([]int32{tokenizer.BOS}, s.tok.EncodeString("Q: "+question+"\nA:")...)
+	if len(prompt) >= m.Config.MaxSeqLen {
+		return "", fmt.Errorf("eval: question of %d tokens does not fit the context of %d", len(prompt), m.Config.MaxSeqLen)
+	}
+	out, err := m.Generate(prompt, 1, model.SampleOptions{MaxTokens: maxTokens, Stop: []int32{tokenizer.BOS, tokenizer.End}}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(s.tok.Decode(out[0].Tokens))), "\n")
+	return strings.TrimSuffix(strings.TrimSpace(line), "."), nil
 }
 
 // PairLogProbs returns the log-probabilities m gives the chosen and the
