@@ -17,7 +17,6 @@ import (
 
 	"tinystages/model/compute"
 	"tinystages/model/cpu"
-	"tinystages/model/train"
 )
 
 // ErrUsage is returned for a bad command line; the message says what to
@@ -45,14 +44,6 @@ func newBackend(name string) (compute.Backend, error) {
 		return nil, fmt.Errorf("%w: -backend %q: this build has %s (WebGPU runs in the browser, or in app/cli/gpu under Deno)", ErrUsage, name, strings.Join(names, ", "))
 	}
 	return mk()
-}
-
-// paceReads makes a run on a GPU read its loss back at the pace the
-// browser engine uses (train.GPUReadEvery) instead of every step.
-func paceReads(run *train.Run, be compute.Backend) {
-	if _, ok := be.(*cpu.Backend); !ok {
-		run.ReadEvery = train.GPUReadEvery
-	}
 }
 
 type command struct {

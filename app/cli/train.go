@@ -249,7 +249,7 @@ func trainStage(ctx context.Context, f trainFlags, p model.Preset, stdout, stder
 	if err != nil {
 		return err
 	}
-	paceReads(run, be)
+	run.PaceReads(be)
 	log.phase("%s: %s (%d parameters) on %s, %d steps of %d×%d tokens, %s",
 		s.Stage, p.Name, m.Config.NumParams(), be.Name(), s.Steps, s.Batch, T, data.About)
 	var last train.Metrics

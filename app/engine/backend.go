@@ -5,7 +5,6 @@ import (
 	"tinystages/model/compute"
 	"tinystages/model/cpu"
 	"tinystages/model/simd"
-	"tinystages/model/train"
 )
 
 // selectBackend returns the compute backend for a run that asked for pref
@@ -50,12 +49,3 @@ func newCPU() compute.Backend {
 // software adapter if allowSoftware; nil in native builds, which have
 // none. Its errors say, for people, why WebGPU cannot run.
 var newWebGPU func(allowSoftware bool) (compute.Backend, error)
-
-// paceReads sets how often run reads its loss back on be: every step on
-// the CPU, where reading costs nothing; every train.GPUReadEvery on a GPU.
-func paceReads(run *train.Run, be compute.Backend) {
-	run.ReadEvery = 0
-	if _, ok := be.(losable); ok {
-		run.ReadEvery = train.GPUReadEvery
-	}
-}

@@ -144,7 +144,7 @@ func (g *lossGuard) afterStep(run *train.Run, mt *train.Metrics) (recovered bool
 		}
 	}
 	run.Model = m
-	paceReads(run, be)
+	run.PaceReads(be)
 	mt.Loss, mt.GradNorm, mt.Unread = loss, m.GradNorm(), false
 	mt.ValLoss, mt.ValBySource = math.NaN(), nil
 	reason := fmt.Sprintf("%v; resumed from the snapshot at step %d, replayed %d steps", lostErr, g.snapStep, len(g.replay))

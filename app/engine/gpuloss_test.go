@@ -159,7 +159,7 @@ func TestPaceReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paceReads(run, dev)
+	run.PaceReads(dev)
 	if run.ReadEvery != train.GPUReadEvery {
 		t.Fatalf("ReadEvery %v on a GPU, want %v", run.ReadEvery, train.GPUReadEvery)
 	}

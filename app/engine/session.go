@@ -366,7 +366,7 @@ func (s *session) prepare(st protocol.Settings, cmds <-chan protocol.Message) er
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
-	paceReads(run, be)
+	run.PaceReads(be)
 	s.run, s.backend, s.why = run, name, why
 	s.built, s.producer = built, run.Producer
 	s.guard = guardRun(run, be, SnapshotEvery, recoveryBackend(st.Backend, s.selectBackend))

@@ -203,7 +203,7 @@ func (s *session) prepareStage(st protocol.Settings, cmds <-chan protocol.Messag
 	if err != nil {
 		return inPhase(protocol.PhaseModel, err)
 	}
-	paceReads(run, be)
+	run.PaceReads(be)
 	s.run, s.built, s.producer, s.backend, s.why = run, built, run.Producer, name, why
 	s.guard = guardRun(run, be, SnapshotEvery, recoveryBackend(st.Backend, s.selectBackend))
 	s.progress(protocol.PhaseModel, 1, 1, fmt.Sprintf("%s from %s, %d parameters: %s", s.preset, st.Init, m.Config.NumParams(), built.About))

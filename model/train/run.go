@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tinystages/model"
+	"tinystages/model/compute"
 	"tinystages/model/tokenizer"
 )
 
@@ -145,6 +146,17 @@ type Validator interface {
 // second. Slow adapters (SwiftShader) take longer than this per step, and
 // still read every step.
 const GPUReadEvery = 100 * time.Millisecond
+
+// PaceReads sets r.ReadEvery for the backend r trains on: GPUReadEvery
+// on a GPU (a backend whose device can be lost, as model/webgpu's:
+// it has a Lost method), 0 (every step) on the CPU, where reading costs
+// nothing. Call it again when the run moves to another backend.
+func (r *Run) PaceReads(be compute.Backend) {
+	r.ReadEvery = 0
+	if _, gpu := be.(interface{ Lost() <-chan struct{} }); gpu {
+		r.ReadEvery = GPUReadEvery
+	}
+}
 
 // Run is a training run: a model, a producer of batches, an optimizer
 // schedule and a validation set, stepped by the caller (the CLI's loop, or
