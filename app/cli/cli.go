@@ -31,19 +31,26 @@ var Backends = map[string]func() (compute.Backend, error){
 	"cpu": func() (compute.Backend, error) { return cpu.New(nil), nil },
 }
 
-// newBackend returns the backend called name, or a usage error naming the
-// ones there are.
-func newBackend(name string) (compute.Backend, error) {
-	mk, ok := Backends[name]
-	if !ok {
-		var names []string
-		for n := range Backends {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("%w: -backend %q: this build has %s (WebGPU runs in the browser, or in app/cli/gpu under Deno)", ErrUsage, name, strings.Join(names, ", "))
+// checkBackend returns nil if name is in Backends, else a usage error
+// naming the ones there are.
+func checkBackend(name string) error {
+	if _, ok := Backends[name]; ok {
+		return nil
 	}
-	return mk()
+	var names []string
+	for n := range Backends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("%w: -backend %q: this build has %s (WebGPU runs in the browser, or in app/cli/gpu under Deno)", ErrUsage, name, strings.Join(names, ", "))
+}
+
+// newBackend returns the backend called name.
+func newBackend(name string) (compute.Backend, error) {
+	if err := checkBackend(name); err != nil {
+		return nil, err
+	}
+	return Backends[name]()
 }
 
 type command struct {

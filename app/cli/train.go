@@ -80,8 +80,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if _, ok := Backends[f.backend]; !ok {
-		_, err := newBackend(f.backend)
+	if err := checkBackend(f.backend); err != nil {
 		return err
 	}
 	p, err := model.PresetByName(s.Preset)
@@ -553,7 +552,7 @@ func (p *progress) step(mt train.Metrics) {
 	if len(mt.Extra) > 0 {
 		extra = " " + formatMetrics(mt.Extra)
 	}
-	if !mt.Unread || p.loss == 0 {
+	if !mt.Unread { // the first step always is
 		p.loss = mt.Loss // on a GPU, the last loss read back (train.Run.ReadEvery)
 	}
 	line := fmt.Sprintf("step %d/%d loss %.3f%s%s %.0f tok/s lr %.2e eta %s",

@@ -60,23 +60,28 @@ func (p randomTokens) Next(B, T int, rng *rand.Rand) *model.Batch {
 	return model.NextTokenBatch(w)
 }
 
+// smallRun is a run of steps steps of a one-layer model on be, learning
+// randomTokens.
+func smallRun(t *testing.T, be compute.Backend, steps int) *train.Run {
+	t.Helper()
+	cfg := model.Config{VocabSize: 29, MaxSeqLen: 8, NLayer: 1, NHead: 2, NEmbd: 16}
+	st := train.DefaultSettings(train.StagePretrain, "nano")
+	st.Steps, st.Batch, st.LR = steps, 3, 1e-2
+	m, err := model.New(cfg, be, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := train.NewRun(st, m, nil, randomTokens{cfg.VocabSize}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
 // TestLossGuard loses the device in the middle of a run and checks that
 // the guarded run ends exactly where an uninterrupted run does.
 func TestLossGuard(t *testing.T) {
-	cfg := model.Config{VocabSize: 29, MaxSeqLen: 8, NLayer: 1, NHead: 2, NEmbd: 16}
-	st := train.DefaultSettings(train.StagePretrain, "nano")
-	st.Steps, st.Batch, st.LR = 12, 3, 1e-2
-	newRun := func(be compute.Backend) *train.Run {
-		m, err := model.New(cfg, be, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run, err := train.NewRun(st, m, nil, randomTokens{cfg.VocabSize}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return run
-	}
+	newRun := func(be compute.Backend) *train.Run { return smallRun(t, be, 12) }
 
 	ref := newRun(cpu.New(nil))
 	var want []float64
@@ -147,18 +152,8 @@ func TestLossGuard(t *testing.T) {
 // in time, not every step, and every step again once it has moved to the
 // CPU after losing its device.
 func TestPaceReads(t *testing.T) {
-	cfg := model.Config{VocabSize: 29, MaxSeqLen: 8, NLayer: 1, NHead: 2, NEmbd: 16}
-	st := train.DefaultSettings(train.StagePretrain, "nano")
-	st.Steps, st.Batch, st.LR = 40, 3, 1e-2
 	dev := newFlaky()
-	m, err := model.New(cfg, dev, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := train.NewRun(st, m, nil, randomTokens{cfg.VocabSize}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := smallRun(t, dev, 40)
 	run.PaceReads(dev)
 	if run.ReadEvery != train.GPUReadEvery {
 		t.Fatalf("ReadEvery %v on a GPU, want %v", run.ReadEvery, train.GPUReadEvery)

@@ -74,7 +74,6 @@ type session struct {
 	status   protocol.Status
 	settings protocol.Settings
 	run      *train.Run
-	last     train.Metrics
 	backend  string
 	why      string
 	pausing  bool // a pause arrived while preparing
@@ -500,7 +499,6 @@ func (s *session) step() {
 			s.setStatus(s.status)
 		}
 	}
-	s.last = mt
 	if !mt.Unread { // a step on a GPU that was not read back has no loss to show
 		s.post(protocol.Message{Kind: protocol.KindMetrics, Metrics: metricsOf(mt)})
 	}

@@ -120,9 +120,10 @@ func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string
 // the pre-training pages ("Q: …\nA:", no chat template) the base model
 // answers 19 of the 62 seen-fact questions (31%); the SFT model none
 // (QASeenAsText). SFT does not route the chat question to that knowledge;
-// it replaces the route. A larger model and more pre-training (measured on
-// a GPU: the small preset, 5.3 M parameters; tiny with 4× the steps) got
-// 2/31 and 2/31, and 2/31 and 1/31: not a matter of size alone.
+// it replaces the route. A larger model and more pre-training (trained on
+// a GPU with app/cli/gpu and make checkpoints' flags, -preset small, or
+// -steps 12000 for tiny's pre-training; scored with go run ./app eval)
+// got 2/31 and 2/31, and 2/31 and 1/31: not a matter of size alone.
 func TestSFTElicits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates two checkpoints for ~10 s")

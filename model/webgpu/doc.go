@@ -103,14 +103,14 @@
 // program: app/bench/page/deno.js has the commands; 2026-11-27): the
 // matmul kernel reaches 16.6–22.4 TFLOP/s on 2048³ products (a quarter
 // to a third of the card's float32 rate without tensor cores) but
-// 0.3–15.7 TFLOP/s on
-// the presets' products, too small to fill the card. A whole training
-// step, one submit: nano 2.4 ms (211K tokens/s), tiny 5.0 ms (205K),
-// small 15.3 ms (134K, 4.2 TFLOP/s), against 10.1K and 3.3K tokens/s for
-// the WASM SIMD kernel on that machine's CPU. A read-back's round trip
-// is about 11.5 ms there, several steps' worth: a run that reads its loss
-// and gradient norm every step takes 31.9 / 34.7 / 41.5 ms a step, so
-// runs on a GPU read back at a pace in time (train.GPUReadEvery), which
-// gives 2.9 / 5.6 / 15.9 ms. Sampling pays the round trip per token
-// (13.3 ms a token for nano, 92% of it waiting for the read).
+// 0.3–15.7 TFLOP/s on the presets' products, too small to fill the card.
+// A whole training step, one submit: nano 2.4 ms (211K tokens/s), tiny
+// 5.0 ms (205K), small 15.3 ms (134K, 4.2 TFLOP/s), against 10.1K and
+// 3.3K tokens/s for the WASM SIMD kernel on that machine's CPU. A
+// read-back's round trip is about 11.5 ms there, several steps' worth: a
+// run that reads its loss and gradient norm every step takes 31.9 / 34.7
+// / 41.5 ms a step, so runs on a GPU read back at a pace in time
+// (train.GPUReadEvery), which gives 2.9 / 5.6 / 15.9 ms. Sampling pays
+// the round trip per token (13.3 ms a token for nano, 92% of it waiting
+// for the read).
 package webgpu

@@ -9,8 +9,9 @@
 //	deno run -A app/cli/gpu/deno.js "$(go env GOROOT)/lib/wasm/wasm_exec.js" build/cli.wasm \
 //	  train -backend webgpu -preset tiny -stage pretrain -steps 3000 -out base.safetensors
 //
-// TINYSTAGES_SOFTWARE_GPU=1 accepts a software adapter. A run on the GPU matches one on the CPU to float32 rounding, not bit for
-// bit: the shipped checkpoints come from the native make checkpoints.
+// TINYSTAGES_SOFTWARE_GPU=1 accepts a software adapter. A run on the GPU
+// matches one on the CPU to float32 rounding, not bit for bit: the
+// shipped checkpoints come from the native make checkpoints.
 package main
 
 import (
