@@ -120,7 +120,8 @@ bench:
 #   base        pre-trained on the miniature internet
 #   midtrained  base + the organisation's domain (code, knowledge base),
 #               with synthetic data and replay of pre-training text
-#   sft         midtrained + supervised fine-tuning on chat examples
+#   sft         midtrained + supervised fine-tuning on chat examples, a
+#               quarter of the rows replayed pre-training text
 #   teacher     sft trained further on math word problems only: the teacher
 #               of on-policy distillation (better at math, worse at the rest)
 # and the report card of the pipeline goes to web/checkpoints/report.md.
@@ -130,8 +131,8 @@ checkpoints: web/datasets/manifest.json
 	mkdir -p $(CKPT)
 	$(TRAIN) -stage pretrain -steps 3000 -lr 2e-3 -eval-every 500 -out $(CKPT)/base.safetensors
 	$(TRAIN) -stage midtrain -init $(CKPT)/base.safetensors -steps 800 -lr 1e-3 -replay 0.4 -synthetic 0.2 -eval-every 200 -out $(CKPT)/midtrained.safetensors
-	$(TRAIN) -stage sft -init $(CKPT)/midtrained.safetensors -steps 400 -lr 3e-4 -eval-every 100 -out $(CKPT)/sft.safetensors
-	$(TRAIN) -stage sft -init $(CKPT)/sft.safetensors -data web/datasets/math.train.jsonl -steps 600 -lr 1e-3 -eval-every 100 -out $(CKPT)/teacher.safetensors
+	$(TRAIN) -stage sft -init $(CKPT)/midtrained.safetensors -steps 400 -lr 3e-4 -replay 0.25 -eval-every 100 -out $(CKPT)/sft.safetensors
+	$(TRAIN) -stage sft -init $(CKPT)/sft.safetensors -data web/datasets/math.train.jsonl -steps 600 -lr 1e-3 -replay 0 -eval-every 100 -out $(CKPT)/teacher.safetensors
 	$(GO) run ./app eval -ckpt $(CKPT)/base.safetensors,$(CKPT)/midtrained.safetensors,$(CKPT)/sft.safetensors,$(CKPT)/teacher.safetensors > $(CKPT)/report.md
 
 # The PNG icons, rendered from web/icon.svg (full-bleed, for maskable use)

@@ -55,7 +55,7 @@ func postSettings(f trainFlags) map[string]any {
 	out := map[string]any{"lr": s.LR, "batch": s.Batch}
 	switch s.Stage {
 	case train.StageSFT:
-		out["drop_end"] = o.DropEnd
+		out["drop_end"], out["replay"] = o.DropEnd, o.Replay
 	case train.StageRL:
 		out["group"], out["temperature"], out["max_tokens"], out["format_reward"], out["kl"] = o.Group, o.Temperature, o.MaxTokens, o.FormatReward, o.KL
 	case train.StageDistill:

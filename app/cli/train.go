@@ -63,7 +63,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.tokenizer, "tokenizer", "", "tokenizer.json to use for a fresh model (default: <datasets>/tokenizer.json, else trained on the data)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object per step on stdout")
 	fs.StringVar(&f.backend, "backend", "cpu", "compute backend: cpu (natively the only one), webgpu (app/cli/gpu under Deno)")
-	fs.Float64Var(&f.replay, "replay", 0.25, "mid-training: share of batch rows replayed from pre-training data")
+	fs.Float64Var(&f.replay, "replay", 0.25, "midtrain, sft: share of batch rows replayed from pre-training data")
 	fs.Float64Var(&f.synthetic, "synthetic", 0.25, "mid-training: share of batch rows of structure-derived synthetic data (0: off)")
 	addMidtrainFlags(fs, &f.mid)
 	f.post = posttrain.DefaultOptions()
@@ -98,6 +98,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	f.post.Temperature = float32(*temp)
+	f.post.Replay = f.replay
 	if err := f.post.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}

@@ -30,7 +30,7 @@ func (s *session) heatmap(step int) *protocol.Heatmap {
 	case *train.Mixture:
 		copy(origins, p.Origins())
 	case *posttrain.SFT:
-		fill("conversation")
+		copy(origins, p.Origins())
 	case *posttrain.GRPO:
 		fill("completion")
 		for i, sm := range p.Samples() {

@@ -304,6 +304,7 @@ func knobs(st protocol.Settings) string {
 		add(m.JEPA != dm.JEPA, "JEPA %g", m.JEPA)
 		add(m.JEPA > 0 && m.Views != "" && m.Views != dm.Views, "%s views", m.Views)
 	case train.StageSFT:
+		add(p.Replay != dp.Replay, "replay %.0f%%", 100*p.Replay)
 		add(p.DropEnd, "<|end|> out of the mask")
 	case train.StageRL:
 		add(p.Group != dp.Group, "G %d", p.Group)

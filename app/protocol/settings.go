@@ -231,7 +231,7 @@ const (
 // eval_every, report, init).
 var StageParams = map[string][]string{
 	train.StageMidtrain: {ParamReplay, ParamSynthetic, ParamGenerators, ParamJEPA, ParamViews},
-	train.StageSFT:      {ParamDropEnd},
+	train.StageSFT:      {ParamReplay, ParamDropEnd},
 	train.StageRL:       {ParamGroup, ParamTemperature, ParamMaxTokens, ParamKL, ParamFormatReward},
 	train.StageDPO:      {ParamBeta},
 	train.StageDistill:  {ParamTeacher, ParamGroup, ParamTemperature, ParamMaxTokens},
@@ -289,6 +289,10 @@ func ParseStageQuery(q url.Values, stages ...string) (Settings, []Problem) {
 	for _, param := range StageParams[stage] {
 		switch param {
 		case ParamReplay:
+			if stage == train.StageSFT {
+				p.float(param, &s.Post.Replay, 0, 0.95, true)
+				continue
+			}
 			p.float(param, &s.Mid.Replay, 0, 0.95, true)
 		case ParamSynthetic:
 			p.float(param, &s.Mid.Synthetic, 0, 0.95, true)
@@ -475,6 +479,10 @@ func (s Settings) Query() url.Values {
 	for _, param := range StageParams[st] {
 		switch param {
 		case ParamReplay:
+			if st == train.StageSFT {
+				q.Set(param, formatFloat(s.Post.Replay))
+				continue
+			}
 			q.Set(param, formatFloat(s.Mid.Replay))
 		case ParamSynthetic:
 			q.Set(param, formatFloat(s.Mid.Synthetic))

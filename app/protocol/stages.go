@@ -91,7 +91,7 @@ type Heatmap struct {
 // HeatRow is one row of a batch.
 type HeatRow struct {
 	// Origin is where the row comes from: "domain", "synthetic" or
-	// "replay" (mid-training), "text" (pre-training), "conversation"
+	// "replay" (mid-training, SFT), "text" (pre-training), "conversation"
 	// (SFT), "completion" (RL, distillation), "chosen" or "rejected" (DPO).
 	Origin  string    `json:"origin"`
 	Label   string    `json:"label,omitempty"` // what the row earned, in words: "reward 1 · advantage +0.93"

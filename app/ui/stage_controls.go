@@ -130,6 +130,8 @@ func (c *stageControls) Render() app.UI {
 				map[string]string{midtrain.ViewsStructured: "structured (doc ↔ signature, title ↔ page)", midtrain.ViewsWeb: "web text (neighbouring spans)"}),
 		)
 	case train.StageSFT:
+		ctls = append(ctls,
+			c.number(protocol.ParamReplay, "Replay: share of rows of pre-training text", "0 lets SFT overwrite what pre-training put in; a quarter keeps it there to elicit.", fmtF(s.Post.Replay), "0", "0.95", "0.05", true))
 		ctls = append(ctls, c.check(protocol.ParamDropEnd, "Leave <|end|> out of the loss mask (the classic bug)", "The model then never learns to stop.", s.Post.DropEnd))
 	case train.StageRL:
 		ctls = append(ctls,

@@ -40,10 +40,10 @@ func TestWeightsOfChat(t *testing.T) {
 			t.Fatalf("weight %v", w.Weights[i])
 		}
 	}
-	if got := answer.String(); got != "four.<|end|>" {
+	if got := answer.String(); got != " four.<|end|>" {
 		t.Errorf("weighted 1: %q, want the answer and its <|end|>", got)
 	}
-	if got := prompt.String(); got != "<|bos|><|system|>be brief<|end|><|user|>what is two plus two?<|end|><|assistant|>" {
+	if got := prompt.String(); got != "<|bos|><|system|>be brief<|end|><|user|>Q: what is two plus two?\nA:" {
 		t.Errorf("weighted 0: %q, want the whole prompt", got)
 	}
 	if w, _ := weightsOfChat(tok, msgs, 5); len(w.Tokens) != 5 || len(w.Weights) != 5 {

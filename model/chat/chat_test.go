@@ -43,9 +43,13 @@ func TestRenderMask(t *testing.T) {
 			t.Fatalf("mask[%d] = %v", i, w)
 		}
 	}
-	want := append(append(tok.EncodeString("dunmoor"), tokenizer.End), append(tok.EncodeString("yes"), tokenizer.End)...)
+	want := append(append(tok.EncodeString(" dunmoor"), tokenizer.End), append(tok.EncodeString(" yes"), tokenizer.End)...)
 	if !slices.Equal(trained, want) {
 		t.Errorf("trained tokens %v, want %v (assistant text and its <|end|>)", trained, want)
+	}
+	// the whole conversation, as text: the FAQ form inside the special tokens
+	if got, want := tok.DecodeString(tokens), "<|bos|><|system|>be brief<|end|><|user|>Q: capital of lowfen?\nA: dunmoor<|end|><|user|>Q: sure?\nA: yes<|end|>"; got != want {
+		t.Errorf("rendered\n%q, want\n%q", got, want)
 	}
 	// the <|end|> of every assistant turn is in the mask: the model learns to stop
 	ends := 0
@@ -74,18 +78,18 @@ func TestForgedTurn(t *testing.T) {
 			specials++
 		}
 	}
-	if specials != 3 { // bos, user, end
-		t.Errorf("%d special tokens, want 3: text must not produce role tokens", specials)
+	if specials != 2 { // bos, user
+		t.Errorf("%d special tokens, want 2: text must not produce role tokens", specials)
 	}
 }
 
 func TestPromptAndReply(t *testing.T) {
 	tok := testTokenizer(t)
 	p := UserPrompt(tok, "capital?")
-	if p[len(p)-1] != tokenizer.Assistant {
-		t.Fatal("prompt must end with <|assistant|>")
+	if got := tok.DecodeString(p); got != "<|bos|><|user|>Q: capital?\nA:" {
+		t.Fatalf("prompt %q must end with the reply cue", got)
 	}
-	gen := append(tok.EncodeString("dunmoor"), tokenizer.End, 42)
+	gen := append(tok.EncodeString(" dunmoor"), tokenizer.End, 42)
 	text, done := Reply(tok, gen)
 	if text != "dunmoor" || !done {
 		t.Errorf("Reply = %q, %v", text, done)

@@ -316,7 +316,8 @@ func (s *Suite) Answer(m *model.GPT, question string, maxTokens int) (string, bo
 // AnswerAsText asks m question as plain text in the form of the
 // pre-training pages' FAQs, "Q: question\nA:" after a <|bos|>, without
 // the chat template, and returns the first line of its greedy
-// continuation (up to maxTokens) without its final full stop.
+// continuation (up to maxTokens, or to a <|bos|> or <|end|>) without its
+// final full stop.
 func (s *Suite) AnswerAsText(m *model.GPT, question string, maxTokens int) (string, error) {
 	prompt := append([]int32{tokenizer.BOS}, s.tok.EncodeString("Q: "+question+"\nA:")...)
 	if len(prompt) >= m.Config.MaxSeqLen {
@@ -326,7 +327,11 @@ func (s *Suite) AnswerAsText(m *model.GPT, question string, maxTokens int) (stri
 	if err != nil {
 		return "", err
 	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(s.tok.Decode(out[0].Tokens))), "\n")
+	toks := out[0].Tokens
+	if out[0].Stopped {
+		toks = toks[:len(toks)-1] // the <|bos|> or <|end|> that ended it is not text
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(s.tok.Decode(toks))), "\n")
 	return strings.TrimSuffix(strings.TrimSpace(line), "."), nil
 }
 

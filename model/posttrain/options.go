@@ -31,11 +31,21 @@ type Options struct {
 	// DropEnd leaves the closing <|end|> of assistant turns out of the SFT
 	// mask: the classic bug, kept for the lesson that shows it.
 	DropEnd bool `json:"drop_end,omitempty"`
+	// Replay is SFT's share of batch rows that are windows of pre-training
+	// text, every token trained (as mid-training replays it). It keeps the
+	// knowledge SFT is to elicit: on the shipped models, SFT without it
+	// answers 3% of held-out questions about pre-training facts, with a
+	// quarter of the rows replayed 32% (see Lessons).
+	Replay float64 `json:"replay,omitempty"`
 }
+
+// DefaultReplay is the share of SFT's rows replayed from pre-training text
+// in the lessons and on the command line.
+const DefaultReplay = 0.25
 
 // DefaultOptions returns the settings the lessons start from.
 func DefaultOptions() Options {
-	return Options{Group: 8, Temperature: 1, MaxTokens: 40, FormatReward: 0.1, KL: 0.1, Beta: 0.1}
+	return Options{Group: 8, Temperature: 1, MaxTokens: 40, FormatReward: 0.1, KL: 0.1, Beta: 0.1, Replay: DefaultReplay}
 }
 
 // ErrBadOptions is wrapped by every error of Options.Validate.
@@ -59,6 +69,8 @@ func (o Options) Validate() error {
 		return bad("kl", o.KL, "in [0, 10]")
 	case !(o.Beta > 0 && o.Beta <= 10):
 		return bad("beta", o.Beta, "in (0, 10]")
+	case !(o.Replay >= 0 && o.Replay < 1):
+		return bad("replay", o.Replay, "in [0, 1)")
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"tinystages/model/chat"
 	"tinystages/model/cpu"
 	"tinystages/model/tokenizer"
+	"tinystages/model/train"
 )
 
 var toyTok = sync.OnceValue(func() *tokenizer.Tokenizer {
@@ -70,17 +71,21 @@ func tokenLogProbs(t *testing.T, m *model.GPT, b *model.Batch) []float32 {
 }
 
 // completionPositions returns, per row, the batch positions whose target
-// was sampled: after the prompt's <|assistant|>, up to the row's end.
+// was sampled: after the prompt's reply cue (the first "A:" after
+// <|user|>), up to the row's end.
 func completionPositions(b *model.Batch) [][]int {
+	cue := toyTok().EncodeString(chat.ReplyCue)
 	out := make([][]int, b.B)
 	for i := 0; i < b.B; i++ {
-		started := false
+		row := b.Tokens[i*b.T : (i+1)*b.T]
+		started, user := false, false
 		for t := 0; t < b.T; t++ {
 			k := i*b.T + t
 			if started && b.Targets[k] >= 0 {
 				out[i] = append(out[i], k)
 			}
-			if !started && b.Tokens[k] == tokenizer.Assistant {
+			user = user || row[t] == tokenizer.User
+			if !started && user && t+1 >= len(cue) && slices.Equal(row[t+1-len(cue):t+1], cue) {
 				started = true
 				if b.Targets[k] >= 0 {
 					out[i] = append(out[i], k)
@@ -308,6 +313,64 @@ func TestDPOGradient(t *testing.T) {
 	policy.SetParams(params)
 }
 
+// TestSFTReplay checks SFT's replay: about the share of rows are windows
+// of the replay corpus with every target weighted 1 and marked "replay",
+// the rest conversations weighted by their mask; a corpus too small for a
+// window, or a share out of range, is refused and changes nothing.
+func TestSFTReplay(t *testing.T) {
+	tok := toyTok()
+	conv := [][]chat.Message{{{Role: chat.RoleUser, Content: "Where does Mira live?"}, {Role: chat.RoleAssistant, Content: "In Lowfen."}}}
+	s, err := NewSFT(tok, conv, 128, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := train.Tokenize(tok, []train.Doc{{Source: "web", Quality: 1, Text: []byte(strings.Repeat("the cat sat on the mat. ", 200))}}, nil)
+	for _, bad := range []struct {
+		c     *train.Corpus
+		share float64
+	}{{corpus, -0.1}, {corpus, 1}, {&train.Corpus{Tokens: corpus.Tokens[:ReplayWindow]}, 0.5}} {
+		if err := s.SetReplay(bad.c, bad.share); err == nil {
+			t.Errorf("SetReplay(%d tokens, %v) accepted", len(bad.c.Tokens), bad.share)
+		}
+	}
+	if err := s.SetReplay(corpus, 0.25); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	replayed, rows := 0, 0
+	for range 50 {
+		b := s.Next(8, 128, rng)
+		for i, o := range s.Origins() {
+			rows++
+			var weighted, targets int
+			for t := 0; t < b.T; t++ {
+				if k := i*b.T + t; b.Targets[k] >= 0 {
+					targets++
+					if b.Weights[k] != 0 {
+						weighted++
+					}
+				}
+			}
+			switch o {
+			case OriginReplay:
+				replayed++
+				if targets != ReplayWindow || weighted != ReplayWindow {
+					t.Fatalf("a replayed row has %d targets, %d weighted, want %d of each", targets, weighted, ReplayWindow)
+				}
+			case OriginConversation:
+				if want := len(tok.EncodeString(" In Lowfen.")) + 1; weighted != want {
+					t.Fatalf("a conversation has %d weighted targets, want %d (the reply and <|end|>)", weighted, want)
+				}
+			default:
+				t.Fatalf("origin %q", o)
+			}
+		}
+	}
+	if share := float64(replayed) / float64(rows); math.Abs(share-0.25) > 0.07 {
+		t.Errorf("%.2f of the rows replayed, want about 0.25", share)
+	}
+}
+
 // TestSFTMask checks the SFT batch: the target after the assistant's last
 // token is <|end|> with weight 1 — and 0 with DropEnd, the classic bug.
 func TestSFTMask(t *testing.T) {
@@ -325,11 +388,11 @@ func TestSFTMask(t *testing.T) {
 			if b.Weights[k] != 0 {
 				trained = append(trained, tg)
 			}
-			if tg == tokenizer.End && b.Tokens[k] != tokenizer.User && k > 0 && endWeight < 0 && slices.Contains(b.Tokens[:k+1], tokenizer.Assistant) {
+			if tg == tokenizer.End { // the one <|end|>: the reply's
 				endWeight = b.Weights[k]
 			}
 		}
-		reply := tok.EncodeString("In Lowfen.")
+		reply := tok.EncodeString(" In Lowfen.")
 		want := append(slices.Clone(reply), tokenizer.End)
 		if drop {
 			want, endWeight = reply, 1-endWeight

@@ -19,7 +19,7 @@ import (
 type rollouts struct {
 	G        int
 	problems []record.MathProblem // [P]
-	prompts  [][]int32            // [P] prompt tokens, ending with <|assistant|>
+	prompts  [][]int32            // [P] prompt tokens, ending with the reply cue "A:"
 	comps    []model.Completion   // [P*G]
 	batch    *model.Batch         // [P*G, W]
 	tokens   int                  // completion tokens in the batch

@@ -109,21 +109,21 @@ func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string
 // in pre- or mid-training — although SFT never asked about them — and
 // leaves facts never seen at chance (no right answers; "I don't know" is
 // the desired reply). Measured (shipped checkpoints, all QA, 32 math
-// problems): format 0% -> 47%; QA on pre-training facts 0/31 -> 1/31 and
-// on mid-training facts 0/31 -> 1/31; never-seen facts 0% right, 52% "I
-// don't know". The rise on seen facts is one question per placement: at
-// this size SFT mostly memorises its own answers (a held-out question
-// about a subject SFT asked about gets that subject's SFT answer), so the
-// margin asserted is the smallest there is, not the issue's hope.
+// problems): format 0% -> 41%; QA on pre-training facts 0/31 -> 6/31 and
+// on mid-training facts 0/31 -> 2/31; never-seen facts 0/21 right, 48%
+// "I don't know".
 //
-// The knowledge is there to ask for before SFT: asked as the FAQ text of
-// the pre-training pages ("Q: …\nA:", no chat template) the base model
-// answers 19 of the 62 seen-fact questions (31%); the SFT model none
-// (QASeenAsText). SFT does not route the chat question to that knowledge;
-// it replaces the route. A larger model and more pre-training (trained on
-// a GPU with app/cli/gpu and make checkpoints' flags, -preset small, or
-// -steps 12000 for tiny's pre-training; scored with go run ./app eval)
-// got 2/31 and 2/31, and 2/31 and 1/31: not a matter of size alone.
+// Two things make it elicit at this size, both measured (make checkpoints'
+// SFT command otherwise): the chat template writes the turn in the FAQ
+// form of the pre-training pages ("Q: …\nA: …", package chat), and a
+// quarter of SFT's rows replay pre-training text. With the former template
+// (<|user|> text <|end|> <|assistant|>) SFT got 1/31 and 1/31 without
+// replay and 0 and 0 with half the rows replayed; with this template and
+// no replay (-replay 0) it loses the knowledge it is meant to draw on (see
+// the sft-elicits lesson). The
+// knowledge is measured directly by asking the seen-fact questions as the
+// FAQ text itself, without the template (QASeenAsText): the base model
+// answers 31% of them, the SFT model still about two thirds of that.
 func TestSFTElicits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates two checkpoints for ~10 s")
@@ -160,24 +160,25 @@ func TestSFTElicits(t *testing.T) {
 		t.Errorf("format compliance %.3f -> %.3f, want a rise of at least 0.25", b.Format, s.Format)
 	}
 	seen := func(r eval.Row) float64 { return (r.QAPretrain + r.QAMidtrain) / 2 }
-	if !(seen(s) >= seen(b)+0.01) {
-		t.Errorf("QA on facts seen in pre/mid-training %.3f -> %.3f, want a rise", seen(b), seen(s))
+	if !(s.QAPretrain >= b.QAPretrain+0.15) || !(seen(s) >= seen(b)+0.1) {
+		t.Errorf("QA on facts seen in pre-training %.3f -> %.3f (want a rise of 0.15), in pre/mid-training %.3f -> %.3f (want 0.1)",
+			b.QAPretrain, s.QAPretrain, seen(b), seen(s))
 	}
-	if !(s.QANever <= 0.1) {
-		t.Errorf("QA on never-seen facts %.3f after SFT, want at chance (<= 0.1)", s.QANever)
+	if !(s.QANever <= 0.1) || !(seen(s) >= s.QANever+0.1) {
+		t.Errorf("QA on never-seen facts %.3f after SFT, want at chance (<= 0.1) and 0.1 below the seen facts' %.3f", s.QANever, seen(s))
 	}
-	// what the base model knows in question-and-answer form, and what SFT
-	// makes of it (see above): the diagnosis, kept honest
-	if !(b.QASeenAsText >= 0.2) || !(s.QASeenAsText < b.QASeenAsText) {
-		t.Errorf("seen facts asked as FAQ text: base %.3f (want >= 0.2), SFT %.3f (want below)", b.QASeenAsText, s.QASeenAsText)
+	// what the base model knows in question-and-answer form, and how much
+	// of it SFT (with replay) leaves there to elicit
+	if !(b.QASeenAsText >= 0.2) || !(s.QASeenAsText >= b.QASeenAsText/2) {
+		t.Errorf("seen facts asked as FAQ text: base %.3f (want >= 0.2), SFT %.3f (want at least half of it)", b.QASeenAsText, s.QASeenAsText)
 	}
 }
 
 // TestStageRLRaisesMath: RL with the verifiable reward, from the SFT
 // checkpoint, raises the accuracy of its samples on the problems it
 // practises (32 one-digit sums and products, 30 steps of 2 prompts × 8
-// completions at 3e-4, KL 0.1 to the start). Measured (shipped, 15 s):
-// sampled accuracy 0.039 -> 0.105, greedy 0.062 -> 0.125. On held-out
+// completions at 3e-4, KL 0.1 to the start). Measured (shipped, 25 s):
+// sampled accuracy 0.027 -> 0.070, greedy 0.062 -> 0.125. On held-out
 // problems RL moves little this early: see TestStageDistillationBeatsRL.
 func TestStageRLRaisesMath(t *testing.T) {
 	stageTest(t)
@@ -208,15 +209,16 @@ func TestStageRLRaisesMath(t *testing.T) {
 
 // TestStageDistillationBeatsRL: from the SFT checkpoint, on-policy
 // distillation from the teacher and RL (3e-4, KL 0.1 to the start, the
-// lesson's defaults otherwise) run the same 20 steps of 16 rows on fresh
-// problems, measured on held-out ones by sampled accuracy (64 problems ×
-// 8 samples, less noisy than greedy decoding of a few dozen):
-// distillation closes a quarter of the student–teacher gap and gains more
-// than RL. Measured (shipped, 56 s): teacher 0.182, start 0.008; after 10
-// steps distillation 0.027, RL 0.039; after 20 steps 0.064 (32% of the
-// gap) and 0.031. Over 60 steps (the CLI commands in Lessons' comment,
-// 64 problems × 4 samples) distillation passed a third of the gap at
-// step 20 and RL never did (best 0.059 at step 10): a step ratio above 3.
+// lesson's defaults otherwise) run the first 20 steps of the lesson's
+// 60-step schedule, 16 rows a step on fresh problems, measured on
+// held-out ones by sampled accuracy (64 problems × 8 samples, less noisy
+// than greedy decoding of a few dozen): distillation closes a quarter of
+// the student–teacher gap and gains more than RL. Measured (shipped,
+// 70 s): teacher 0.193, start 0.014; after 10 steps distillation 0.020,
+// RL 0.025; after 20 steps 0.084 (39% of the gap) and 0.023. Over 60
+// steps (the CLI commands in Lessons' comment, 64 problems × 4 samples)
+// distillation passed a third of the gap at step 20 and RL never did
+// (best 0.047 at step 20): a step ratio above 3.
 func TestStageDistillationBeatsRL(t *testing.T) {
 	stageTest(t)
 	teacher, tok := shipped(t, "teacher")
@@ -247,11 +249,12 @@ func TestStageDistillationBeatsRL(t *testing.T) {
 			t.Fatal(err)
 		}
 		acc[stage] = append(acc[stage], sampled(m))
-		run, err := train.NewRun(train.Settings{Stage: stage, Preset: "tiny", Steps: 20, Batch: 16, LR: lr, Seed: 1}, m, tok, prod, nil)
+		// the first 20 steps of the lesson's 60-step schedule
+		run, err := train.NewRun(train.Settings{Stage: stage, Preset: "tiny", Steps: 60, Batch: 16, LR: lr, Seed: 1}, m, tok, prod, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 1; !run.Done(); i++ {
+		for i := 1; i <= 20; i++ {
 			if _, err := run.Step(); err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"tinystages/datasets/load"
 	"tinystages/datasets/record"
@@ -91,6 +92,8 @@ type Data struct {
 	pairs      map[string][]record.Preference
 	math       []record.MathProblem
 	pre        [2][]train.Doc
+	replay     *train.Corpus // SFT's replayed pre-training text, under replayKey's tokenizer
+	replayKey  string
 }
 
 // conversations are SFT conversations with the kind of each, and the file
@@ -227,6 +230,29 @@ func (d *Data) MidCorpora(tok *tokenizer.Tokenizer, T int) (*midtrain.Corpora, e
 	}
 	d.corpora, d.corporaKey = c, key
 	return c, nil
+}
+
+// ReplayCorpus is the pre-training text tokenized with tok, which SFT
+// replays (the mid-training corpora's Replay when they are already
+// tokenized with tok; kept for the next run otherwise).
+func (d *Data) ReplayCorpus(tok *tokenizer.Tokenizer) (*train.Corpus, error) {
+	key, err := tokenizerKey(tok)
+	if err != nil {
+		return nil, err
+	}
+	if d.corpora != nil && strings.HasPrefix(d.corporaKey, key+"/") {
+		return d.corpora.Replay, nil
+	}
+	if d.replay != nil && d.replayKey == key {
+		return d.replay, nil
+	}
+	docs, _, err := d.pretrainDocs()
+	if err != nil {
+		return nil, err
+	}
+	d.progress("tokenizing the pre-training text to replay")
+	d.replay, d.replayKey = train.Tokenize(tok, docs, nil), key
+	return d.replay, nil
 }
 
 // tokenizerKey identifies a tokenizer by its contents: the browser loads

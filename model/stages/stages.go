@@ -166,7 +166,8 @@ func (d *Data) midtrain(s Settings, ms Models) (*Built, error) {
 }
 
 // sft is supervised fine-tuning on the shipped sft.train.jsonl (or the
-// user's SFT file), validated on the masked loss of sft.eval.jsonl by kind.
+// user's SFT file), with s.Post.Replay of the rows replayed pre-training
+// text, validated on the masked loss of sft.eval.jsonl by kind.
 func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) {
 	trainConvs := d.userSFT
 	if trainConvs == nil {
@@ -183,6 +184,15 @@ func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) 
 	if err != nil {
 		return nil, err
 	}
+	if s.Post.Replay > 0 {
+		c, err := d.ReplayCorpus(tok)
+		if err != nil {
+			return nil, err
+		}
+		if err := prod.SetReplay(c, s.Post.Replay); err != nil {
+			return nil, err
+		}
+	}
 	val, err := train.NewMaskedValSet(tok, evalConvs.Convs, evalConvs.Kinds, T)
 	if err != nil {
 		return nil, err
@@ -190,6 +200,9 @@ func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) 
 	about := fmt.Sprintf("%d conversations of %s", prod.Len(), trainConvs.File)
 	if prod.Skipped > 0 {
 		about += fmt.Sprintf(" (%d longer than the context left out)", prod.Skipped)
+	}
+	if s.Post.Replay > 0 {
+		about += fmt.Sprintf(", %.0f%% of rows replayed pre-training text", 100*s.Post.Replay)
 	}
 	if s.Post.DropEnd {
 		about += ", <|end|> left out of the mask"
