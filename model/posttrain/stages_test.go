@@ -111,7 +111,9 @@ func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string
 // the desired reply). Measured (shipped checkpoints, all QA, 32 math
 // problems): format 0% -> 41%; QA on pre-training facts 0/31 -> 6/31 and
 // on mid-training facts 0/31 -> 2/31; never-seen facts 0/21 right, 48%
-// "I don't know".
+// "I don't know". Seeds 2 and 3 of make checkpoints' SFT command got 13 and
+// 6 of 31 pre-training facts, 1 and 2 of 31 mid-training facts, 0 of 21
+// never-seen ones.
 //
 // Two things make it elicit at this size, both measured (make checkpoints'
 // SFT command otherwise): the chat template writes the turn in the FAQ
@@ -119,8 +121,8 @@ func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string
 // quarter of SFT's rows replay pre-training text. With the former template
 // (<|user|> text <|end|> <|assistant|>) SFT got 1/31 and 1/31 without
 // replay and 0 and 0 with half the rows replayed; with this template and
-// no replay (-replay 0) it loses the knowledge it is meant to draw on (see
-// the sft-elicits lesson). The
+// no replay (-replay 0), 2, 5 and 4 of 31 pre-training facts over seeds 1-3,
+// its general loss up from 1.20 to 1.7 (see the sft-elicits lesson). The
 // knowledge is measured directly by asking the seen-fact questions as the
 // FAQ text itself, without the template (QASeenAsText): the base model
 // answers 31% of them, the SFT model still about two thirds of that.
