@@ -82,11 +82,7 @@ func TestPostTrainingStages(t *testing.T) {
 			if steps != 2 {
 				t.Errorf("%d JSON lines, want 2", steps)
 			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ck, err := checkpoint.Load(data)
+			ck, err := loadCheckpoint(out)
 			if err != nil {
 				t.Fatal(err)
 			}

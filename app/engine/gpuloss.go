@@ -17,13 +17,6 @@ import (
 // A loss replays at most this many steps on the new backend.
 const SnapshotEvery = 25
 
-// losable is a backend whose device can be lost (model/webgpu's Backend):
-// Lost is closed then, and Err says why.
-type losable interface {
-	Lost() <-chan struct{}
-	Err() error
-}
-
 // lossGuard lets a run survive the loss of its GPU device. A lost device
 // keeps nothing, so the guard keeps on the host what is needed to rebuild
 // the state: a model.Snapshot (parameters, AdamW moments, step) taken
@@ -34,7 +27,7 @@ type losable interface {
 // the last one is the step that just failed — and hands the run the new
 // model. The run goes on from where it was; nothing is lost.
 type lossGuard struct {
-	dev      losable
+	dev      compute.Losable
 	every    int
 	snap     *model.Snapshot
 	snapStep int // run steps done when snap was taken
@@ -71,7 +64,7 @@ func (r *recording) Report() map[string]float64 {
 // (nil otherwise), wrapping the run's producer and taking the first
 // snapshot.
 func guardRun(run *train.Run, be compute.Backend, every int, next func(error) (compute.Backend, string, string)) *lossGuard {
-	dev, ok := be.(losable)
+	dev, ok := be.(compute.Losable)
 	if !ok {
 		return nil
 	}
@@ -152,7 +145,7 @@ func (g *lossGuard) afterStep(run *train.Run, mt *train.Metrics) (recovered bool
 		reason += "; " + why
 	}
 	// keep guarding if the new backend can be lost too
-	if dev, ok := be.(losable); ok {
+	if dev, ok := be.(compute.Losable); ok {
 		g.dev = dev
 		g.checkpoint(run)
 	} else {

@@ -109,6 +109,8 @@ func TestParseStageQuery(t *testing.T) {
 		{"completion longer than the context", []string{"rl"}, "max_tokens=500", func(s *Settings) {}, []string{"max_tokens"}},
 		{"bad init and bool", []string{"sft"}, "init=huge&drop_end=maybe", func(s *Settings) {}, []string{"init", "drop_end"}},
 		{"drop_end", []string{"sft"}, "drop_end=1&init=sft", func(s *Settings) { s.Post.DropEnd, s.Init = true, "sft" }, nil},
+		{"sft's replay, not mid-training's", []string{"sft"}, "replay=0", func(s *Settings) { s.Post.Replay = 0 }, nil},
+		{"sft's replay out of range", []string{"sft"}, "replay=0.99", func(s *Settings) {}, []string{"replay"}},
 		{"teacher", []string{"distill"}, "teacher=sft", func(s *Settings) { s.Teacher = "sft" }, nil},
 	}
 	for _, tt := range tests {
@@ -139,7 +141,7 @@ func TestStageQueryRoundTrip(t *testing.T) {
 		s := DefaultStageSettings(st)
 		s.Seed, s.Steps, s.LR, s.Backend = 7, 11, 0.0007, BackendWebGPU
 		s.Mid = MidSettings{Replay: 0.1, Synthetic: 0.3, Generators: "record2text", JEPA: 0.5, Views: midtrain.ViewsWeb}
-		s.Post.Temperature = 0.7
+		s.Post.Temperature, s.Post.Replay = 0.7, 0.4
 		got, probs := ParseStageQuery(s.Query(), st)
 		if len(probs) > 0 {
 			t.Errorf("%s: problems %v", st, probs)
@@ -152,6 +154,9 @@ func TestStageQueryRoundTrip(t *testing.T) {
 		}
 		if st != "rl" && st != "distill" {
 			want.Post.Temperature = def.Post.Temperature
+		}
+		if st != "sft" {
+			want.Post.Replay = def.Post.Replay
 		}
 		if got != want {
 			t.Errorf("%s: round trip\n got %+v\nwant %+v", st, got, want)

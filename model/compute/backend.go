@@ -59,6 +59,15 @@ type AdamW struct {
 	ClipNorm    float32 // global gradient norm limit; 0 disables clipping
 }
 
+// Losable is implemented by a backend whose device can be lost, a GPU's
+// (model/webgpu): Lost is closed then, and Err says why. A run on such a
+// backend reads results back sparingly and keeps host snapshots to
+// survive the loss (app/engine).
+type Losable interface {
+	Lost() <-chan struct{}
+	Err() error
+}
+
 // Backend is the op set of the transformer: everything a training step,
 // an evaluation and KV-cached sampling need.
 type Backend interface {

@@ -314,12 +314,12 @@ func (s *Suite) Answer(m *model.GPT, question string, maxTokens int) (string, bo
 }
 
 // AnswerAsText asks m question as plain text in the form of the
-// pre-training pages' FAQs, "Q: question\nA:" after a <|bos|>, without
-// the chat template, and returns the first line of its greedy
-// continuation (up to maxTokens, or to a <|bos|> or <|end|>) without its
-// final full stop.
+// pre-training pages' FAQs, "Q: question\nA:" after a <|bos|> (the chat
+// template's turn without its <|user|>, package chat), and returns the
+// first line of its greedy continuation (up to maxTokens, or to a <|bos|>
+// or <|end|>) without its final full stop.
 func (s *Suite) AnswerAsText(m *model.GPT, question string, maxTokens int) (string, error) {
-	prompt := append([]int32{tokenizer.BOS}, s.tok.EncodeString("Q: "+question+"\nA:")...)
+	prompt := append([]int32{tokenizer.BOS}, s.tok.EncodeString(chat.QuestionCue+question+"\n"+chat.ReplyCue)...)
 	if len(prompt) >= m.Config.MaxSeqLen {
 		return "", fmt.Errorf("eval: question of %d tokens does not fit the context of %d", len(prompt), m.Config.MaxSeqLen)
 	}

@@ -128,6 +128,30 @@ func TestImplicitPrefAccuracy(t *testing.T) {
 	}
 }
 
+// TestAnswerAsText trains a model to end a FAQ answer with <|end|> (as an
+// SFT model learns to) and checks that the answer read back is the text
+// alone: the token that ended it is not part of it.
+func TestAnswerAsText(t *testing.T) {
+	tok := testTokenizer(t, "Q: where is the mill?\nA: by the river.\n")
+	m := testModel(t, tok, 4)
+	seq := append(append([]int32{tokenizer.BOS}, tok.EncodeString("Q: where is the mill?\nA: by the river.")...), tokenizer.End)
+	b := model.NextTokenBatch([][]int32{seq})
+	o := model.DefaultOptim(1e-2, 0)
+	for i := range 150 {
+		if _, err := m.TrainStep(b, o, o.LRAt(i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewSuite(tok, m.Config.MaxSeqLen, Data{}, Limits{})
+	got, err := s.AnswerAsText(m, "where is the mill?", 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "by the river" {
+		t.Errorf("AnswerAsText = %q, want %q", got, "by the river")
+	}
+}
+
 // testTokenizer is a small tokenizer trained on text repeated.
 func testTokenizer(t *testing.T, text string) *tokenizer.Tokenizer {
 	t.Helper()

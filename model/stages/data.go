@@ -232,10 +232,10 @@ func (d *Data) MidCorpora(tok *tokenizer.Tokenizer, T int) (*midtrain.Corpora, e
 	return c, nil
 }
 
-// ReplayCorpus is the pre-training text tokenized with tok, which SFT
+// replayCorpus is the pre-training text tokenized with tok, which SFT
 // replays (the mid-training corpora's Replay when they are already
 // tokenized with tok; kept for the next run otherwise).
-func (d *Data) ReplayCorpus(tok *tokenizer.Tokenizer) (*train.Corpus, error) {
+func (d *Data) replayCorpus(tok *tokenizer.Tokenizer) (*train.Corpus, error) {
 	key, err := tokenizerKey(tok)
 	if err != nil {
 		return nil, err

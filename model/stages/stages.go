@@ -185,7 +185,7 @@ func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) 
 		return nil, err
 	}
 	if s.Post.Replay > 0 {
-		c, err := d.ReplayCorpus(tok)
+		c, err := d.replayCorpus(tok)
 		if err != nil {
 			return nil, err
 		}

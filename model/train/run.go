@@ -148,12 +148,12 @@ type Validator interface {
 const GPUReadEvery = 100 * time.Millisecond
 
 // PaceReads sets r.ReadEvery for the backend r trains on: GPUReadEvery
-// on a GPU (a backend whose device can be lost, as model/webgpu's:
-// it has a Lost method), 0 (every step) on the CPU, where reading costs
-// nothing. Call it again when the run moves to another backend.
+// on a GPU (a compute.Losable backend, as model/webgpu's), 0 (every step)
+// on the CPU, where reading costs nothing. Call it again when the run
+// moves to another backend.
 func (r *Run) PaceReads(be compute.Backend) {
 	r.ReadEvery = 0
-	if _, gpu := be.(interface{ Lost() <-chan struct{} }); gpu {
+	if _, gpu := be.(compute.Losable); gpu {
 		r.ReadEvery = GPUReadEvery
 	}
 }

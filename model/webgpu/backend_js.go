@@ -9,7 +9,10 @@ import (
 	"tinystages/model/compute"
 )
 
-var _ compute.Backend = (*Backend)(nil)
+var (
+	_ compute.Backend = (*Backend)(nil)
+	_ compute.Losable = (*Backend)(nil) // a run on it paces its reads and keeps snapshots
+)
 
 // Name implements compute.Backend: "WebGPU (SwiftShader)", "WebGPU (nvidia
 // ampere)", ….
