@@ -116,3 +116,26 @@ func FormatReward(completion string, terminated bool) float64 {
 	}
 	return 0
 }
+
+// ConstantAccuracy is what the best constant answer scores on a set of
+// problems with these answers: the most common answer (after
+// NormalizeAnswer; the first to reach the count on a tie) and the share
+// of problems it answers. A model that boxes that one number whatever the
+// question scores this much with no arithmetic at all, so a math accuracy
+// near it says nothing; the report card's "math answers" (how many
+// different answers a model boxes) tells the two apart.
+func ConstantAccuracy(answers []string) (answer string, share float64) {
+	if len(answers) == 0 {
+		return "", 0
+	}
+	count := map[string]int{}
+	best := 0
+	for _, a := range answers {
+		a = NormalizeAnswer(a)
+		count[a]++
+		if count[a] > best {
+			answer, best = a, count[a]
+		}
+	}
+	return answer, float64(best) / float64(len(answers))
+}

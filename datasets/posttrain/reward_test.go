@@ -104,3 +104,22 @@ func TestMathGen(t *testing.T) {
 		t.Error("Solve solved an unknown prompt")
 	}
 }
+
+func TestConstantAccuracy(t *testing.T) {
+	for _, tc := range []struct {
+		answers []string
+		want    string
+		share   float64
+	}{
+		{nil, "", 0},
+		{[]string{"7"}, "7", 1},
+		{[]string{"1", "2", "01", "3"}, "1", 0.5},
+		{[]string{"2", "1", "1", "2", "5"}, "1", 0.4},
+		{[]string{"1,200", "1200", "3", "4"}, "1200", 0.5},
+	} {
+		a, s := posttrain.ConstantAccuracy(tc.answers)
+		if a != tc.want || s != tc.share {
+			t.Errorf("ConstantAccuracy(%q) = %q, %v; want %q, %v", tc.answers, a, s, tc.want, tc.share)
+		}
+	}
+}

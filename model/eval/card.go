@@ -38,6 +38,7 @@ var columns = []column{
 	{"unseen: \"I don't know\"", func(r Row) float64 { return r.QANeverIDK }, "%.0f%%", true},
 	{"seen: \"I don't know\"", func(r Row) float64 { return r.QASeenIDK }, "%.0f%%", true},
 	{"math", func(r Row) float64 { return r.MathAccuracy }, "%.0f%%", true},
+	{"math answers", func(r Row) float64 { return r.MathAnswers }, "%.0f", false},
 	{"format", func(r Row) float64 { return r.Format }, "%.0f%%", true},
 	{"preference", func(r Row) float64 { return r.PrefAccuracy }, "%.0f%%", true},
 	{"DPO preference vs start", func(r Row) float64 { return r.DPOAccuracy }, "%.0f%%", true},

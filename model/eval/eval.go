@@ -142,9 +142,15 @@ type Row struct {
 	MathAccuracy float64 `json:"math_accuracy"`
 	// MathByLevel is MathAccuracy by problem level ("1" one-digit sums …
 	// "5" two-step word problems): where a gap between two models lives.
-	MathByLevel  map[string]float64 `json:"math_by_level,omitempty"`
-	Format       float64            `json:"format_compliance"`
-	PrefAccuracy float64            `json:"preference_accuracy"`
+	MathByLevel map[string]float64 `json:"math_by_level,omitempty"`
+	// MathAnswers is how many different answers the greedy replies box
+	// over all the math problems. A model that boxes one number whatever
+	// the question has MathAnswers 1 and scores the share of problems
+	// whose answer that number is (see ConstantAccuracy), with no
+	// arithmetic at all.
+	MathAnswers  float64 `json:"math_distinct_answers"`
+	Format       float64 `json:"format_compliance"`
+	PrefAccuracy float64 `json:"preference_accuracy"`
 	// DPOAccuracy is DPO's own preference accuracy on the held-out pairs:
 	// the share where the implicit reward log(π/π_start) of the chosen
 	// reply beats the rejected one's (ImplicitPrefAccuracy). It is
@@ -166,7 +172,7 @@ func NewRow(name string) Row {
 // JSON-only QASeenAsText.
 func (r *Row) metrics() []*float64 {
 	return []*float64{&r.GeneralLoss, &r.GeneralBPB, &r.DomainLoss, &r.RecallPre, &r.RecallMid, &r.QAPretrain,
-		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.QASeenIDK, &r.QASeenAsText, &r.MathAccuracy, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
+		&r.QAMidtrain, &r.QANever, &r.QANeverIDK, &r.QASeenIDK, &r.QASeenAsText, &r.MathAccuracy, &r.MathAnswers, &r.Format, &r.PrefAccuracy, &r.DPOAccuracy}
 }
 
 // Progress reports evaluation progress: a phase name and done of total.
@@ -246,6 +252,7 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 	if len(s.math) > 0 {
 		correct, formatted := 0, 0
 		asked, right := map[string]int{}, map[string]int{}
+		boxed := map[string]bool{}
 		for i, p := range s.math {
 			progress("math", i, len(s.math))
 			reply, done, err := s.Answer(m, p.Prompt, s.limits.MaxMathReply)
@@ -253,6 +260,9 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 				return r, err
 			}
 			g := posttrain.Check(reply, p.Answer, done)
+			if g.HasBoxed {
+				boxed[posttrain.NormalizeAnswer(g.Boxed)] = true
+			}
 			level := strconv.Itoa(p.Level)
 			asked[level]++
 			if g.Correct {
@@ -265,6 +275,7 @@ func (s *Suite) Evaluate(name string, m *model.GPT, progress Progress) (Row, err
 		}
 		r.MathAccuracy = float64(correct) / float64(len(s.math))
 		r.Format = float64(formatted) / float64(len(s.math))
+		r.MathAnswers = float64(len(boxed))
 		r.MathByLevel = map[string]float64{}
 		for level, n := range asked {
 			r.MathByLevel[level] = float64(right[level]) / float64(n)

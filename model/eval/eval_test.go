@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	ptdata "tinystages/datasets/posttrain"
 	"tinystages/datasets/record"
 	"tinystages/model"
+	"tinystages/model/chat"
 	"tinystages/model/cpu"
 	"tinystages/model/tokenizer"
 	"tinystages/model/train"
@@ -38,8 +40,8 @@ func golden(t *testing.T, name, got string) {
 func sampleCard() *Card {
 	nan := math.NaN()
 	return &Card{Rows: []Row{
-		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, QASeenIDK: 0, MathAccuracy: 0, Format: 0, PrefAccuracy: 0.55, DPOAccuracy: nan},
-		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, QASeenIDK: 0.0645, MathAccuracy: 0.3, Format: 0.95, PrefAccuracy: nan, DPOAccuracy: 0.6897},
+		{Name: "base", GeneralLoss: 3.2104, GeneralBPB: 1.4, DomainLoss: 4.5, RecallPre: 0.52, RecallMid: 0.03, QAPretrain: 0, QAMidtrain: 0, QANever: 0, QANeverIDK: 0, QASeenIDK: 0, MathAccuracy: 0, MathAnswers: 0, Format: 0, PrefAccuracy: 0.55, DPOAccuracy: nan},
+		{Name: "sft", GeneralLoss: 3.4, GeneralBPB: 1.5, DomainLoss: 3.1, RecallPre: 0.4, RecallMid: 0.3, QAPretrain: 0.4516, QAMidtrain: 0.3548, QANever: 0, QANeverIDK: 0.9048, QASeenIDK: 0.0645, MathAccuracy: 0.3, MathAnswers: 12, Format: 0.95, PrefAccuracy: nan, DPOAccuracy: 0.6897},
 	}}
 }
 
@@ -149,6 +151,53 @@ func TestAnswerAsText(t *testing.T) {
 	}
 	if got != "by the river" {
 		t.Errorf("AnswerAsText = %q, want %q", got, "by the river")
+	}
+}
+
+// TestMathAnswers trains a model to box 7 whatever the question and
+// checks the math measurement sees through it: one answer, and an
+// accuracy equal to what the constant 7 scores.
+func TestMathAnswers(t *testing.T) {
+	questions := []string{"What is 3 + 4?", "What is 2 + 1?", "What is 6 + 3?", "What is 5 + 2?"}
+	answers := []string{"7", "3", "9", "7"}
+	tok := testTokenizer(t, strings.Join(questions, " ")+" \\boxed{7} \\boxed{3} \\boxed{9} ")
+	m := testModel(t, tok, 3)
+	var rows [][]int32
+	for _, q := range questions {
+		seq, _, err := chat.Render(tok, []chat.Message{{Role: "user", Content: q}, {Role: "assistant", Content: "\\boxed{7}"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, seq)
+	}
+	T := len(rows[0])
+	for _, r := range rows {
+		T = max(T, len(r))
+	}
+	for i, r := range rows { // pad with <|end|>, which ends the reply anyway
+		for len(r) < T {
+			r = append(r, tokenizer.End)
+		}
+		rows[i] = r
+	}
+	b := model.NextTokenBatch(rows)
+	o := model.DefaultOptim(1e-2, 0)
+	for i := range 200 {
+		if _, err := m.TrainStep(b, o, o.LRAt(i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var probs []record.MathProblem
+	for i, q := range questions {
+		probs = append(probs, record.MathProblem{Prompt: q, Answer: answers[i], Level: 1})
+	}
+	r, err := NewSuite(tok, m.Config.MaxSeqLen, Data{Math: probs}, Limits{}).Evaluate("", m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, constant := ptdata.ConstantAccuracy(answers)
+	if r.MathAnswers != 1 || r.MathAccuracy != constant || r.Format != 1 {
+		t.Errorf("a model that boxes 7: %v answers, accuracy %v, format %v; want 1 answer, the constant's %v, format 1", r.MathAnswers, r.MathAccuracy, r.Format, constant)
 	}
 }
 

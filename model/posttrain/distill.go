@@ -11,8 +11,12 @@ import (
 // prompts (as in RL), the teacher scores every sampled token, and each
 // token is weighted by ReverseKLAdvantage, −(log p_student − log
 // p_teacher). Where RL gets one number per completion, distillation gets
-// a verdict on every token, so it learns in far fewer steps — but only
-// up to what the teacher knows. The student's log-probs are those it gave
+// a verdict on every token, so it should learn in fewer steps — but only
+// up to what the teacher knows, and only where the student samples the
+// teacher's tokens often enough to be told they are right: a weight on a
+// token the student is already sure of moves it hardly at all, so a
+// confident mistake stays (measured on the shipped checkpoints: see the
+// distill-vs-rl lesson). The student's log-probs are those it gave
 // while sampling (Completion.LogProbs); the teacher needs one forward pass
 // per batch. Rows are normalised by the number of completion tokens.
 //

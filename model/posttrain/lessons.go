@@ -65,12 +65,12 @@ var Lessons = []Lesson{
 		Measured: "from the shipped mid-trained model, 400 steps at 3e-4 with a quarter of the rows replayed: format 0% with <|end|> out of the mask against 43% with it (\"What is 7 + 5? -> 5 + 3 = 11. \\boxed{11}boxed{1}box}box}box.ignaterAll64}...\" never stops), QA on pre-training facts 0% against 19% and \"I don't know\" on never-seen facts 0% against 48%; a toy model: 0% of replies terminated against 100%.",
 	},
 	{
-		Name: "rl-math", Title: "RL with a verifiable reward raises math accuracy beyond SFT",
+		Name: "rl-math", Title: "RL with a verifiable reward raises the reward — and finds the cheapest way to",
 		Settings: lessonSettings(train.StageRL, 60, 16, 3e-4), Options: DefaultOptions(),
 		Init: "sft", Signal: SignalOnPolicySparse,
-		Watch:    []string{MetricReward, MetricZeroVariance, MetricLength, MetricCutOff, MetricKL, "math"},
-		Expect:   "The mean reward and held-out math accuracy rise above the SFT start, from nothing but a 0/1 check of the \\boxed{} answer. Groups where all G answers agree teach nothing (watch their share); the KL to the SFT model grows slowly.",
-		Measured: "slow at this size: on 32 practised one-digit problems, 30 steps moved sampled accuracy 2.7% -> 7.0% and greedy 6% -> 12.5%; on 64 held-out problems (4 samples each) 60 steps at 3e-4 moved it 2.0% -> 2.3-4.7%, ending at 2.3%. Most groups are all wrong (zero variance: nothing to learn from). Without the KL penalty an earlier SFT model drifted within 12 steps to replies that never stop, every group's rewards equal, and never came back.",
+		Watch:    []string{MetricReward, MetricZeroVariance, MetricLength, MetricCutOff, MetricKL, "math", "math answers"},
+		Expect:   "The mean reward and math accuracy rise above the SFT start, from nothing but a 0/1 check of the \\boxed{} answer. Groups where all G answers agree teach nothing (watch their share); the KL to the SFT model grows slowly. Watch \"math answers\" too: a policy can raise its reward by boxing the one number that is most often right, which is not arithmetic.",
+		Measured: "at this size RL raises the reward by collapsing onto one answer. On 32 practised one-digit problems, 30 steps moved sampled accuracy 2.7% -> 7.0% and greedy 6% (3 different answers) -> 12.5% (2 answers), exactly what the best constant answer scores there; after 60 steps it boxes 10 for every problem. From the SFT start on fresh problems (the command in this file), 60 steps at 3e-4 ended boxing 8 for all 135 held-out problems (3% greedy on 64 of them, the 8s among them). Most groups are all wrong (zero variance: nothing to learn from). Without the KL penalty an earlier SFT model drifted within 12 steps to replies that never stop, every group's rewards equal, and never came back.",
 	},
 	{
 		Name: "dpo-prefs", Title: "DPO moves preference accuracy",
@@ -81,12 +81,12 @@ var Lessons = []Lesson{
 		Measured: "40 steps at 2e-4 (go run ./app train -preset tiny -seed 1 -stage dpo -init web/checkpoints/sft.safetensors -steps 40 -batch 8 -lr 2e-4 -eval-every 40): held-out implicit-reward accuracy 0 (ties) -> 74% (the report card's \"DPO preference vs start\" column); the raw-likelihood \"preference\" column 80% -> 82%: SFT had already settled most pairs of the kinds a preference carries over to (a reply that stops, a boxed answer, \"I don't know\"), and the pairs that need knowledge (which fact, which sum) stay near chance.",
 	},
 	{
-		Name: "distill-vs-rl", Title: "On-policy distillation reaches the teacher in fewer steps than RL",
+		Name: "distill-vs-rl", Title: "On-policy distillation against RL from the same start",
 		Settings: lessonSettings(train.StageDistill, 60, 16, 1e-3), Options: Options{Group: 1, Temperature: 1, MaxTokens: 40, FormatReward: 0.1, KL: 0.1, Beta: 0.1},
 		Init: "sft", Teacher: "teacher", Signal: SignalOnPolicyDense,
-		Watch:    []string{MetricReverseKL, "math"},
-		Expect:   "The per-token reverse KL to the teacher falls and math accuracy climbs toward the teacher's in a fraction of the steps RL needs from the same start: every sampled token gets a verdict instead of one reward per completion. It wins where the reward is sparse (most groups all wrong); where the student already samples right answers, RL's reward finds them as fast.",
-		Measured: "held-out sampled math (64 problems x 4): teacher 18.8%, student 2.0%. Distillation at 1e-3: 9.0% after 20 steps (past a third of the gap), 9.4% after 50 and 60 (44% of it); RL at 3e-4 with KL 0.1: best 4.7% (at step 20), 2.3% after 60. A third of the gap: distillation 20 steps, RL not within 60 (a step ratio above 3). Most of the gap is reached by neither: the student's replies take the teacher's form at once (format 42% -> 100% in 20 steps) but it copies the question's numbers far less often than the teacher, which learned that from 600 steps of worked solutions.",
+		Watch:    []string{MetricReverseKL, "math", "math answers", "format"},
+		Expect:   "Every sampled token gets the teacher's verdict, where RL gets one reward per completion, so distillation should move toward the teacher in fewer steps: the per-token reverse KL falls and the replies take the teacher's form. Whether the teacher's arithmetic follows is the question: watch \"math answers\" beside \"math\" — a student that boxes one number for every problem scores what that number happens to score.",
+		Measured: "the teacher's form arrives, its arithmetic does not. On 64 held-out problems (TestStageDistillation) the reverse KL to the teacher on the student's own samples fell 4.14 -> 2.62 in 20 steps and format 42% -> 100%; but RL from the same start got there as fast (reverse KL 2.98, format 100% in 10 steps). Both then box one number for every problem: distillation \\boxed{1}, right for 9.4% of the 64 held-out problems, RL \\boxed{8}, 3%. Running distillation longer does not help: 300 steps at 3e-4 ended at 3-5%; taking the teacher's sampled token as the target instead of weighting the student's (forward KL, a probe) 4-8% over 240 steps with 27 different answers. Why: the teacher is weak (24% greedy on all 135 held-out problems, 19% sampled, wrong on 79% of the first 200 sums it trained on) and the student confidently wrong after a few steps — a sampled token's weight moves a probability already near 1 hardly at all, so the teacher's -20 on the student's \"}\" after \"\\boxed{1\" changes nothing. Supervised training on the teacher's data with the right answers (600 steps of 8) is what gave the teacher its 24%; 60 such steps of 16 from the SFT start give 10%, 240 give 17% (all 135 problems, greedy).",
 	},
 }
 

@@ -51,3 +51,42 @@ func ImplicitAccuracy(policy, ref *model.GPT, tok *tokenizer.Tokenizer, pairs []
 	s := eval.NewSuite(tok, policy.Config.MaxSeqLen, eval.Data{Prefs: pairs}, eval.Limits{})
 	return s.ImplicitPrefAccuracy(policy, ref)
 }
+
+// ReverseKL is the student's per-token reverse KL to the teacher on
+// probs: n completions per problem sampled from the student at
+// temperature 1 (up to maxTokens each), and the mean over their tokens of
+// log p_student − log p_teacher, the quantity on-policy distillation
+// descends (Distill's reverse_kl, here on problems it does not train on).
+func ReverseKL(student, teacher *model.GPT, tok *tokenizer.Tokenizer, probs []record.MathProblem, n, maxTokens int, seed uint64) (float64, error) {
+	if len(probs) == 0 || n < 1 {
+		return 0, nil
+	}
+	if err := checkPair("teacher", student, teacher); err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 5))
+	opt := Options{Group: n, Temperature: 1, MaxTokens: maxTokens}
+	var sum float64
+	var tokens int
+	var lpT []float32
+	// a few problems at a time, so the batch stays small
+	const chunk = 8
+	for i := 0; i < len(probs); i += chunk {
+		r := &rollouts{G: n}
+		for _, p := range probs[i:min(i+chunk, len(probs))] {
+			prompt := chat.UserPrompt(tok, p.Prompt)
+			if err := r.sample(student, p, prompt, opt, rng); err != nil {
+				return 0, err
+			}
+		}
+		r.pack(student.Config.MaxSeqLen)
+		lpT = scoreTokens(teacher, r.batch, lpT)
+		for k, c := range r.comps {
+			for j, lp := range c.LogProbs {
+				sum += float64(lp) - float64(lpT[r.pos(k, j)])
+			}
+		}
+		tokens += r.tokens
+	}
+	return sum / float64(max(tokens, 1)), nil
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	ptdata "tinystages/datasets/posttrain"
 
 	"tinystages/datasets/datasetstest"
 	"tinystages/datasets/load"
@@ -74,16 +75,25 @@ func arithmetic(t *testing.T, n int) PromptSet {
 	return spreadN(easy, n)
 }
 
-// greedyAccuracy is the report card's math accuracy (greedy, \boxed{}
-// answer) on probs.
-func greedyAccuracy(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, probs []record.MathProblem) float64 {
+// greedy is the report card's math measurement (greedy decoding, \boxed{}
+// answer) on probs: accuracy, format and how many different answers.
+func greedy(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, probs []record.MathProblem) eval.Row {
 	t.Helper()
 	s := eval.NewSuite(tok, m.Config.MaxSeqLen, eval.Data{Math: probs}, eval.Limits{})
 	r, err := s.Evaluate("", m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.MathAccuracy
+	return r
+}
+
+// constantOf is the best constant answer of probs and what it scores.
+func constantOf(probs []record.MathProblem) (string, float64) {
+	answers := make([]string, len(probs))
+	for i, p := range probs {
+		answers[i] = p.Answer
+	}
+	return ptdata.ConstantAccuracy(answers)
 }
 
 // runStage trains m for steps steps on prod.
@@ -179,22 +189,27 @@ func TestSFTElicits(t *testing.T) {
 // TestStageRLRaisesMath: RL with the verifiable reward, from the SFT
 // checkpoint, raises the accuracy of its samples on the problems it
 // practises (32 one-digit sums and products, 30 steps of 2 prompts × 8
-// completions at 3e-4, KL 0.1 to the start). Measured (shipped, 25 s):
-// sampled accuracy 0.027 -> 0.070, greedy 0.062 -> 0.125. On held-out
-// problems RL moves little this early: see TestStageDistillationBeatsRL.
+// completions at 3e-4, KL 0.1 to the start). It does so the cheapest way
+// a 0/1 reward allows at this size: the policy settles on one or two
+// answers for every problem, right for a few of the 32 — the greedy
+// accuracy it reaches is what the best constant answer scores, and no
+// arithmetic is learned. Measured (shipped, 17 s): sampled accuracy
+// 0.027 -> 0.070, greedy 0.062 (3 different answers) -> 0.125 (2
+// answers; the best constant, "8", scores 0.125 too); after 60 steps one
+// answer ("10").
 func TestStageRLRaisesMath(t *testing.T) {
 	stageTest(t)
 	m, tok := shipped(t, "sft")
 	ref, _ := shipped(t, "sft")
 	probs := arithmetic(t, 32)
-	acc := func() (sampled, greedy float64) {
+	sampled := func() float64 {
 		s, err := SampledAccuracy(m, tok, probs, 8, 24, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s, greedyAccuracy(t, m, tok, probs)
+		return s
 	}
-	s0, g0 := acc()
+	s0, g0 := sampled(), greedy(t, m, tok, probs)
 	opt := DefaultOptions()
 	opt.MaxTokens = 24
 	prod, err := NewGRPO(m, ref, tok, probs, opt)
@@ -202,38 +217,52 @@ func TestStageRLRaisesMath(t *testing.T) {
 		t.Fatal(err)
 	}
 	runStage(t, m, tok, train.StageRL, prod, 30, 16, 3e-4)
-	s1, g1 := acc()
-	t.Logf("RL: sampled accuracy %.3f -> %.3f, greedy %.3f -> %.3f", s0, s1, g0, g1)
+	s1, g1 := sampled(), greedy(t, m, tok, probs)
+	answer, constant := constantOf(probs)
+	t.Logf("RL: sampled accuracy %.3f -> %.3f, greedy %.3f (%.0f answers) -> %.3f (%.0f answers); the constant %q scores %.3f",
+		s0, s1, g0.MathAccuracy, g0.MathAnswers, g1.MathAccuracy, g1.MathAnswers, answer, constant)
 	if !(s1 >= s0+0.02) {
 		t.Errorf("RL moved the sampled accuracy from %.3f to %.3f, want a rise of at least 0.02", s0, s1)
 	}
 }
 
-// TestStageDistillationBeatsRL: from the SFT checkpoint, on-policy
-// distillation from the teacher and RL (3e-4, KL 0.1 to the start, the
-// lesson's defaults otherwise) run the first 20 steps of the lesson's
-// 60-step schedule, 16 rows a step on fresh problems, measured on
-// held-out ones by sampled accuracy (64 problems × 8 samples, less noisy
-// than greedy decoding of a few dozen): distillation closes a quarter of
-// the student–teacher gap and gains more than RL. Measured (shipped,
-// 70 s): teacher 0.193, start 0.014; after 10 steps distillation 0.020,
-// RL 0.025; after 20 steps 0.084 (39% of the gap) and 0.023. Over 60
-// steps (the CLI commands in Lessons' comment, 64 problems × 4 samples)
-// distillation passed a third of the gap at step 20 and RL never did
-// (best 0.047 at step 20): a step ratio above 3.
-func TestStageDistillationBeatsRL(t *testing.T) {
+// TestStageDistillation: from the SFT checkpoint, on-policy distillation
+// from the teacher (1e-3, one completion per prompt) and, beside it, RL
+// (3e-4, KL 0.1 to the start), the lesson's settings otherwise, run the
+// first 20 steps of the lesson's 60-step schedule, 16 rows a step on
+// fresh problems, measured on 64 held-out problems: the per-token reverse
+// KL to the teacher on the student's own samples (4 per problem,
+// ReverseKL), and the greedy replies' format, accuracy and how many
+// different answers they box. Distillation takes the teacher's form
+// within 20 steps: the reverse KL falls by a third and every reply ends
+// with a boxed answer.
+//
+// It does not take the teacher's arithmetic, and here it does not beat
+// RL: both reach the teacher's format, and both end up boxing one number
+// whatever the question, so the accuracy either reaches is what that
+// constant scores (distillation's "1" is right for 6 of the 64, RL's
+// answer for 2). Measured (shipped, 63 s): teacher accuracy 0.234 with 30
+// different answers; reverse KL 4.14 -> distillation 3.79, 2.62 after 10
+// and 20 steps (RL 2.97, 2.98); format 0.42 -> 0.56, 1.00 (RL 1.00,
+// 1.00); accuracy 0 -> 0.031, 0.094 with 2 and 1 answers (RL 0.031,
+// 0.031 with 2 and 1).
+func TestStageDistillation(t *testing.T) {
 	stageTest(t)
 	teacher, tok := shipped(t, "teacher")
 	heldout := spreadN(mathFile(t, "math.eval.jsonl"), 64)
-	sampled := func(m *model.GPT) float64 {
-		a, err := SampledAccuracy(m, tok, heldout, 8, 40, 1)
+	type point struct {
+		kl  float64
+		row eval.Row
+	}
+	measure := func(m *model.GPT) point {
+		kl, err := ReverseKL(m, teacher, tok, heldout, 4, 40, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return a
+		return point{kl, greedy(t, m, tok, heldout)}
 	}
-	target := sampled(teacher)
-	acc := map[string][]float64{}
+	tr := greedy(t, teacher, tok, heldout)
+	at := map[string][]point{}
 	for _, stage := range []string{train.StageDistill, train.StageRL} {
 		m, _ := shipped(t, "sft")
 		opt := DefaultOptions()
@@ -250,7 +279,7 @@ func TestStageDistillationBeatsRL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acc[stage] = append(acc[stage], sampled(m))
+		at[stage] = append(at[stage], measure(m))
 		// the first 20 steps of the lesson's 60-step schedule
 		run, err := train.NewRun(train.Settings{Stage: stage, Preset: "tiny", Steps: 60, Batch: 16, LR: lr, Seed: 1}, m, tok, prod, nil)
 		if err != nil {
@@ -261,22 +290,27 @@ func TestStageDistillationBeatsRL(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i%10 == 0 {
-				acc[stage] = append(acc[stage], sampled(m))
+				at[stage] = append(at[stage], measure(m))
 			}
 		}
 	}
-	d, r := acc[train.StageDistill], acc[train.StageRL]
-	start := d[0]
-	t.Logf("held-out sampled accuracy: teacher %.3f, start %.3f; distillation at 10, 20 steps %.3f, %.3f; RL %.3f, %.3f", target, start, d[1], d[2], r[1], r[2])
-	if !(target >= start+0.08) {
-		t.Fatalf("the teacher (%.3f) is not clearly better than the SFT start (%.3f): ship a stronger teacher", target, start)
+	d, r := at[train.StageDistill], at[train.StageRL]
+	answer, constant := constantOf(heldout)
+	t.Logf("held-out: teacher format %.2f, accuracy %.3f with %.0f answers; the constant %q scores %.3f", tr.Format, tr.MathAccuracy, tr.MathAnswers, answer, constant)
+	for i := range d {
+		dr, rr := d[i].row, r[i].row
+		t.Logf("step %2d: distillation reverse KL %.2f, format %.2f, accuracy %.3f (%.0f answers) | RL %.2f, %.2f, %.3f (%.0f answers)",
+			10*i, d[i].kl, dr.Format, dr.MathAccuracy, dr.MathAnswers, r[i].kl, rr.Format, rr.MathAccuracy, rr.MathAnswers)
 	}
-	closed := (d[2] - start) / (target - start)
-	if !(closed >= 0.25) {
-		t.Errorf("distillation closed %.0f%% of the gap in 20 steps, want at least 25%%", 100*closed)
+	start, end := d[0], d[2]
+	if !(tr.MathAccuracy >= start.row.MathAccuracy+0.1) || !(tr.MathAnswers >= 10) {
+		t.Fatalf("the teacher (accuracy %.3f, %.0f answers) is not clearly better than the SFT start (%.3f): ship a stronger teacher", tr.MathAccuracy, tr.MathAnswers, start.row.MathAccuracy)
 	}
-	if !(d[2] >= r[2]+0.02) {
-		t.Errorf("after 20 steps distillation is at %.3f, RL at %.3f: want distillation ahead by 0.02", d[2], r[2])
+	if !(end.kl <= 0.67*start.kl) {
+		t.Errorf("distillation moved the held-out reverse KL to the teacher from %.2f to %.2f in 20 steps, want a third off", start.kl, end.kl)
+	}
+	if !(end.row.Format >= 0.9) {
+		t.Errorf("after 20 steps of distillation the format compliance is %.2f, want the teacher's (0.9 or more)", end.row.Format)
 	}
 }
 

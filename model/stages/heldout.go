@@ -1,6 +1,7 @@
 package stages
 
 import (
+	ptdata "tinystages/datasets/posttrain"
 	"tinystages/datasets/record"
 	"tinystages/model"
 	"tinystages/model/eval"
@@ -13,16 +14,26 @@ import (
 const SampledMaxTokens = 40
 
 // MathHeldOut measures "math_accuracy" and "format" on probs, greedy as
-// the report card decodes, and, when sampled > 0, "math_sampled": the
-// mean reward of sampled completions per problem at temperature 1.
+// the report card decodes, "math_answers", how many different answers
+// those replies box, "math_constant", what the best constant answer
+// scores on probs (a math accuracy near it with few answers is a model
+// that boxes one number, not arithmetic), and, when sampled > 0,
+// "math_sampled": the mean reward of sampled completions per problem at
+// temperature 1.
 func MathHeldOut(tok *tokenizer.Tokenizer, T int, probs []record.MathProblem, sampled int) func(*model.GPT) (map[string]float64, error) {
 	suite := eval.NewSuite(tok, T, eval.Data{Math: probs}, eval.Limits{})
+	answers := make([]string, len(probs))
+	for i, p := range probs {
+		answers[i] = p.Answer
+	}
+	_, constant := ptdata.ConstantAccuracy(answers)
 	return func(m *model.GPT) (map[string]float64, error) {
 		r, err := suite.Evaluate("", m, nil)
 		if err != nil {
 			return nil, err
 		}
-		out := map[string]float64{"math_accuracy": r.MathAccuracy, "format": r.Format}
+		out := map[string]float64{"math_accuracy": r.MathAccuracy, "format": r.Format,
+			"math_answers": r.MathAnswers, "math_constant": constant}
 		if sampled > 0 {
 			acc, err := posttrain.SampledAccuracy(m, tok, probs, sampled, SampledMaxTokens, 1)
 			if err != nil {
