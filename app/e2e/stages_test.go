@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tinystages/app/browsertest"
+	"tinystages/model/eval"
 )
 
 // Margins of the stage tests, each measured in the page from the shipped
@@ -238,6 +239,14 @@ func checkReportCard(t *testing.T, ctx context.Context) {
 		t.Errorf("CSV export:\n%s\nwant a header and two rows", csv)
 	}
 	t.Logf("report card:\n%s", md)
+	// every column says what it measures, as a tooltip and in the legend
+	legend, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.querySelectorAll('[data-testid="report-card"] thead th[title]').length, document.querySelectorAll('[data-testid="report-columns"] dd').length]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(eval.Headers()); len(legend) != 2 || legend[0] != n || legend[1] != n {
+		t.Errorf("columns with a tooltip, and described in the legend: %v, want %d of each", legend, n)
+	}
 }
 
 // TestPosttrainingRL: RL (GRPO) from the shipped SFT checkpoint. The

@@ -44,7 +44,7 @@ func dataURL(mime, text string) string {
 
 func (r *reportPanel) Render() app.UI {
 	card := cardOf(r.Reports)
-	heads := eval.Headers()
+	heads, about := eval.Headers(), eval.About()
 	md, csv := card.Markdown(), card.CSV()
 	return app.Section().Class("card").Aria("labelledby", "h-report").Body(
 		app.H2().ID("h-report").Text("Report card"),
@@ -57,7 +57,7 @@ func (r *reportPanel) Render() app.UI {
 				app.Caption().Class("visually-hidden").Text("Report card: one row per model measured"),
 				app.THead().Body(app.Tr().Body(
 					app.Th().Scope("col").Text("model"),
-					app.Range(heads).Slice(func(i int) app.UI { return app.Th().Scope("col").Text(heads[i]) }),
+					app.Range(heads).Slice(func(i int) app.UI { return app.Th().Scope("col").Title(about[i]).Text(heads[i]) }),
 				)),
 				app.TBody().Body(app.Range(r.Reports).Slice(func(i int) app.UI {
 					rep := r.Reports[i]
@@ -94,6 +94,12 @@ func (r *reportPanel) Render() app.UI {
 				}),
 			app.Button().Type("button").DataSet("testid", "report-clear").Text("Clear the card").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionClearCard, app.T("page", r.Page)) }),
+		),
+		app.Details().DataSet("testid", "report-columns").Body(
+			app.Summary().Text("What each column measures"),
+			app.Dl().Class("columns").Body(app.Range(heads).Slice(func(i int) app.UI {
+				return app.Div().Body(app.Dt().Text(heads[i]), app.Dd().Text(about[i]))
+			})),
 		),
 		app.Details().Body(
 			app.Summary().Text("The card as Markdown"),

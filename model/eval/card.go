@@ -17,31 +17,32 @@ type Card struct {
 // Add appends a row.
 func (c *Card) Add(r Row) { c.Rows = append(c.Rows, r) }
 
-// column is one metric of the card: its header and how to read and show
-// it from a row.
+// column is one metric of the card: its header, what it measures and how
+// to read and show it from a row.
 type column struct {
 	header string
+	about  string
 	value  func(Row) float64
 	format string // fmt verb for the value
 	pct    bool   // shown as a percentage
 }
 
 var columns = []column{
-	{"general loss", func(r Row) float64 { return r.GeneralLoss }, "%.3f", false},
-	{"bits/byte", func(r Row) float64 { return r.GeneralBPB }, "%.3f", false},
-	{"domain loss", func(r Row) float64 { return r.DomainLoss }, "%.3f", false},
-	{"recall pre-train facts", func(r Row) float64 { return r.RecallPre }, "%.0f%%", true},
-	{"recall mid-train facts", func(r Row) float64 { return r.RecallMid }, "%.0f%%", true},
-	{"QA pre-train facts", func(r Row) float64 { return r.QAPretrain }, "%.0f%%", true},
-	{"QA mid-train facts", func(r Row) float64 { return r.QAMidtrain }, "%.0f%%", true},
-	{"QA unseen facts", func(r Row) float64 { return r.QANever }, "%.0f%%", true},
-	{"unseen: \"I don't know\"", func(r Row) float64 { return r.QANeverIDK }, "%.0f%%", true},
-	{"seen: \"I don't know\"", func(r Row) float64 { return r.QASeenIDK }, "%.0f%%", true},
-	{"math", func(r Row) float64 { return r.MathAccuracy }, "%.0f%%", true},
-	{"math answers", func(r Row) float64 { return r.MathAnswers }, "%.0f", false},
-	{"format", func(r Row) float64 { return r.Format }, "%.0f%%", true},
-	{"preference", func(r Row) float64 { return r.PrefAccuracy }, "%.0f%%", true},
-	{"DPO preference vs start", func(r Row) float64 { return r.DPOAccuracy }, "%.0f%%", true},
+	{"general loss", "cross-entropy per token on held-out pre-training text (lower is better)", func(r Row) float64 { return r.GeneralLoss }, "%.3f", false},
+	{"bits/byte", "the general loss in bits per byte of text, comparable across tokenizers", func(r Row) float64 { return r.GeneralBPB }, "%.3f", false},
+	{"domain loss", "cross-entropy per token on held-out mid-training text (code and the knowledge base)", func(r Row) float64 { return r.DomainLoss }, "%.3f", false},
+	{"recall pre-train facts", "facts placed in pre-training pages whose answer the model completes exactly after the fact's opening words (a cloze test, no question asked)", func(r Row) float64 { return r.RecallPre }, "%.0f%%", true},
+	{"recall mid-train facts", "the same for facts placed in mid-training pages", func(r Row) float64 { return r.RecallMid }, "%.0f%%", true},
+	{"QA pre-train facts", "questions in the chat template about facts read only in pre-training, answered right", func(r Row) float64 { return r.QAPretrain }, "%.0f%%", true},
+	{"QA mid-train facts", "questions about facts read only in mid-training, answered right", func(r Row) float64 { return r.QAMidtrain }, "%.0f%%", true},
+	{"QA unseen facts", "questions about facts the model never read, answered right (a guess)", func(r Row) float64 { return r.QANever }, "%.0f%%", true},
+	{"unseen: \"I don't know\"", "questions about never-read facts the model declines", func(r Row) float64 { return r.QANeverIDK }, "%.0f%%", true},
+	{"seen: \"I don't know\"", "questions about facts it did read that the model declines", func(r Row) float64 { return r.QASeenIDK }, "%.0f%%", true},
+	{"math", "math word problems whose greedy reply boxes the right answer", func(r Row) float64 { return r.MathAccuracy }, "%.0f%%", true},
+	{"math answers", "how many different answers those replies box: 1 means one number for every problem, and the math column is then what that number happens to score", func(r Row) float64 { return r.MathAnswers }, "%.0f", false},
+	{"format", "math replies that stop with <|end|> right after a \\boxed{} answer", func(r Row) float64 { return r.Format }, "%.0f%%", true},
+	{"preference", "preference pairs where the model gives the chosen reply the higher likelihood", func(r Row) float64 { return r.PrefAccuracy }, "%.0f%%", true},
+	{"DPO preference vs start", "for a model DPO trained: pairs where its implicit reward, log(π/π_start), ranks the chosen reply higher", func(r Row) float64 { return r.DPOAccuracy }, "%.0f%%", true},
 }
 
 // Headers are the column titles of the card, after the row name.
@@ -49,6 +50,15 @@ func Headers() []string {
 	out := make([]string, len(columns))
 	for i, c := range columns {
 		out[i] = c.header
+	}
+	return out
+}
+
+// About says what each column of Headers measures, in the same order.
+func About() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.about
 	}
 	return out
 }

@@ -221,3 +221,16 @@ func testModel(t *testing.T, tok *tokenizer.Tokenizer, seed uint64) *model.GPT {
 	}
 	return m
 }
+
+// TestColumnsAbout: every column of the card says what it measures.
+func TestColumnsAbout(t *testing.T) {
+	heads, about := Headers(), About()
+	if len(about) != len(heads) {
+		t.Fatalf("%d descriptions for %d columns", len(about), len(heads))
+	}
+	for i, a := range about {
+		if len(a) < 20 {
+			t.Errorf("column %q: description %q too short to say what it measures", heads[i], a)
+		}
+	}
+}
