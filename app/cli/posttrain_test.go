@@ -50,8 +50,8 @@ func TestPostTrainingStages(t *testing.T) {
 		held  string   // a key of "heldout"
 	}{
 		{"sft", nil, nil, ""},
-		{"rl", []string{"-group", "4", "-max-tokens", "8"}, []string{"reward", "format_reward", "zero_var_groups", "completion_len", "cut_off", "kl"}, "math_accuracy"},
-		{"distill", []string{"-teacher", teacher, "-group", "2", "-max-tokens", "8"}, []string{"reverse_kl", "reward"}, "math_accuracy"},
+		{"rl", []string{"-group", "4", "-max-tokens", "8"}, []string{"reward", "format_reward", "zero_var_groups", "completion_len", "cut_off", "kl", "top_answer"}, "math_accuracy"},
+		{"distill", []string{"-teacher", teacher, "-group", "2", "-max-tokens", "8"}, []string{"reverse_kl", "reward", "top_answer"}, "math_accuracy"},
 		{"dpo", []string{"-beta", "0.5"}, []string{"dpo_loss", "reward_margin", "reward_accuracy"}, "preference_accuracy"},
 	} {
 		t.Run(tt.stage, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -391,6 +392,14 @@ func TestPosttrainingDistill(t *testing.T) {
 	m["reverse_kl_first4"], m["reverse_kl_last4"] = meanOf(kl[:4]), meanOf(kl[len(kl)-4:])
 	if !(m["reverse_kl_last4"] < m["reverse_kl_first4"]) {
 		t.Errorf("mean reverse KL %v: want the last steps below the first", kl)
+	}
+	// the share of completions boxing the batch's most common answer,
+	// charted beside it: how a collapse onto one number shows
+	top := curveValues(t, ctx, "top_answer")
+	if len(top) != 16 || slices.ContainsFunc(top, func(v float64) bool { return !(v >= 0 && v <= 1) }) {
+		t.Errorf("top answer share %v, want 16 shares in [0, 1]", top)
+	} else {
+		m["top_answer_last4"] = meanOf(top[len(top)-4:])
 	}
 	screenshot(t, ctx, "posttraining-distill.png")
 	saveResult(t, "posttraining-distill", res)

@@ -65,6 +65,7 @@ var stageMetrics = map[string][]metricInfo{
 		{posttrain.MetricReward, "mean reward", "share of right answers; should rise"},
 		{posttrain.MetricFormatReward, "format reward", "terminated and boxed"},
 		{posttrain.MetricZeroVariance, "zero-variance groups", "all G rewards equal: no signal"},
+		{posttrain.MetricTopAnswer, "top answer share", "completions boxing the batch's most common answer; near 1: one number for every problem"},
 		{posttrain.MetricLength, "completion length", "tokens"},
 		{posttrain.MetricCutOff, "cut off", "share at the length limit"},
 		{posttrain.MetricKL, "KL to the SFT model", "per token; grows slowly"},
@@ -79,6 +80,7 @@ var stageMetrics = map[string][]metricInfo{
 	train.StageDistill: {
 		{posttrain.MetricReverseKL, "mean reverse KL", "log p_student − log p_teacher per token; should fall"},
 		{posttrain.MetricReward, "reward (not trained on)", "share of right answers"},
+		{posttrain.MetricTopAnswer, "top answer share", "completions boxing the batch's most common answer; near 1: one number for every problem"},
 		{posttrain.MetricLength, "completion length", "tokens"},
 		{posttrain.MetricCutOff, "cut off", "share at the length limit"},
 	},
@@ -274,6 +276,7 @@ func (p *PosttrainingLesson) stats(stage string) app.UI {
 		st = append(st,
 			statItem{Label: "mean reward", Value: num(last(posttrain.MetricReward), "%.2f"), TestID: "reward"},
 			statItem{Label: "zero-variance groups", Value: num(last(posttrain.MetricZeroVariance), "%.2f"), TestID: "zero-var"},
+			statItem{Label: "top answer share", Value: num(last(posttrain.MetricTopAnswer), "%.2f"), TestID: "top-answer"},
 			statItem{Label: "KL to the SFT model", Value: num(last(posttrain.MetricKL), "%.3f"), TestID: "kl"})
 	case train.StageDPO:
 		st = append(st,
@@ -282,7 +285,8 @@ func (p *PosttrainingLesson) stats(stage string) app.UI {
 	case train.StageDistill:
 		st = append(st,
 			statItem{Label: "mean reverse KL", Value: num(last(posttrain.MetricReverseKL), "%.3f"), TestID: "reverse-kl"},
-			statItem{Label: "reward", Value: num(last(posttrain.MetricReward), "%.2f"), TestID: "reward"})
+			statItem{Label: "reward", Value: num(last(posttrain.MetricReward), "%.2f"), TestID: "reward"},
+			statItem{Label: "top answer share", Value: num(last(posttrain.MetricTopAnswer), "%.2f"), TestID: "top-answer"})
 	}
 	return &statsPanel{ID: "h-post-stats", Title: "Training", Stats: st}
 }

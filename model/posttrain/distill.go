@@ -90,6 +90,7 @@ func (d *Distill) Next(B, T int, rng *rand.Rand) *model.Batch {
 		MetricFormatReward: format / n,
 		MetricLength:       float64(length) / n,
 		MetricCutOff:       float64(cut) / n,
+		MetricTopAnswer:    TopAnswerShare(d.samples),
 	}
 	return b
 }

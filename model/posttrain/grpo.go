@@ -18,6 +18,7 @@ const (
 	MetricLength         = "completion_len"  // RL, distillation: mean completion tokens
 	MetricCutOff         = "cut_off"         // RL, distillation: share of completions cut at the length limit
 	MetricKL             = "kl"              // RL: mean per-token KL(π‖π_ref), k3 estimate
+	MetricTopAnswer      = "top_answer"      // RL, distillation: share of completions boxing the batch's most common answer
 	MetricReverseKL      = "reverse_kl"      // distillation: mean per-token log p_student − log p_teacher
 	MetricDPOLoss        = "dpo_loss"        // DPO: mean −log σ(β·margin)
 	MetricRewardMargin   = "reward_margin"   // DPO: mean implicit reward margin β·margin
@@ -153,6 +154,7 @@ func (g *GRPO) Next(B, T int, rng *rand.Rand) *model.Batch {
 		MetricZeroVariance: float64(zero) / float64(n/G),
 		MetricLength:       float64(length) / float64(n),
 		MetricCutOff:       float64(cut) / float64(n),
+		MetricTopAnswer:    TopAnswerShare(g.samples),
 	}
 	if g.Ref != nil {
 		g.report[MetricKL] = klSum / float64(max(r.tokens, 1))
@@ -171,6 +173,27 @@ func (g *GRPO) Samples() []Sample { return g.samples }
 // position of the last batch [B*T] (0 where no sampled token; nil without
 // a reference).
 func (g *GRPO) TokenKL() []float32 { return g.kl }
+
+// TopAnswerShare is the share of samples whose completion boxes the most
+// common answer among them (a completion without a \boxed{} answer boxes
+// none). Near 1, the policy gives one number whatever the problem: a
+// reward can rise that way, with no arithmetic learned, when that number
+// is often right.
+func TopAnswerShare(samples []Sample) float64 {
+	if len(samples) == 0 {
+		return math.NaN()
+	}
+	count := map[string]int{}
+	top := 0
+	for _, s := range samples {
+		if a, ok := ptdata.ExtractBoxed(s.Completion); ok {
+			a = ptdata.NormalizeAnswer(a)
+			count[a]++
+			top = max(top, count[a])
+		}
+	}
+	return float64(top) / float64(len(samples))
+}
 
 func mean(x []float64) float64 {
 	if len(x) == 0 {

@@ -126,7 +126,7 @@ func TestLessons(t *testing.T) {
 	for _, h := range eval.Headers() {
 		watchable[h] = true
 	}
-	for _, m := range []string{MetricReward, MetricFormatReward, MetricZeroVariance, MetricLength, MetricCutOff, MetricKL,
+	for _, m := range []string{MetricReward, MetricFormatReward, MetricZeroVariance, MetricTopAnswer, MetricLength, MetricCutOff, MetricKL,
 		MetricReverseKL, MetricDPOLoss, MetricRewardMargin, MetricRewardAcc, MetricChosenReward, MetricRejectedReward} {
 		watchable[m] = true
 	}

@@ -489,3 +489,30 @@ func TestReverseKL(t *testing.T) {
 		t.Error("the student as its own teacher was accepted")
 	}
 }
+
+func TestTopAnswerShare(t *testing.T) {
+	s := func(completions ...string) []Sample {
+		var out []Sample
+		for _, c := range completions {
+			out = append(out, Sample{Completion: c})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		samples []Sample
+		want    float64
+	}{
+		{"one number for every problem", s(`2 + 3 = 1. \boxed{1}`, `\boxed{1}`, `\boxed{01}`, `\boxed{1}`), 1},
+		{"all different", s(`\boxed{5}`, `\boxed{7}`, `\boxed{12}`, `\boxed{3}`), 0.25},
+		{"no box counts for none", s(`5`, `seven`, `\boxed{7}`, `\boxed{7}`), 0.5},
+		{"nothing boxed", s(`5`, `7`), 0},
+	} {
+		if got := TopAnswerShare(tc.samples); got != tc.want {
+			t.Errorf("%s: TopAnswerShare = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := TopAnswerShare(nil); !math.IsNaN(got) {
+		t.Errorf("TopAnswerShare(nil) = %v, want NaN", got)
+	}
+}
