@@ -1,6 +1,10 @@
 package posttrain
 
-import "strings"
+import (
+	"strings"
+
+	"tinystages/datasets/record"
+)
 
 // EndMarker is the chat template's end-of-turn token as text. A completion
 // whose text ends with it (ignoring trailing white space) counts as
@@ -117,25 +121,25 @@ func FormatReward(completion string, terminated bool) float64 {
 	return 0
 }
 
-// ConstantAccuracy is what the best constant answer scores on a set of
-// problems with these answers: the most common answer (after
+// ConstantAccuracy is what the best constant answer scores on probs: the
+// most common answer (after
 // NormalizeAnswer; the first to reach the count on a tie) and the share
 // of problems it answers. A model that boxes that one number whatever the
 // question scores this much with no arithmetic at all, so a math accuracy
 // near it says nothing; the report card's "math answers" (how many
 // different answers a model boxes) tells the two apart.
-func ConstantAccuracy(answers []string) (answer string, share float64) {
-	if len(answers) == 0 {
+func ConstantAccuracy(probs []record.MathProblem) (answer string, share float64) {
+	if len(probs) == 0 {
 		return "", 0
 	}
 	count := map[string]int{}
 	best := 0
-	for _, a := range answers {
-		a = NormalizeAnswer(a)
+	for _, p := range probs {
+		a := NormalizeAnswer(p.Answer)
 		count[a]++
 		if count[a] > best {
 			answer, best = a, count[a]
 		}
 	}
-	return answer, float64(best) / float64(len(answers))
+	return answer, float64(best) / float64(len(probs))
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"tinystages/datasets/posttrain"
+	"tinystages/datasets/record"
 )
 
 func TestExtractBoxed(t *testing.T) {
@@ -117,7 +118,11 @@ func TestConstantAccuracy(t *testing.T) {
 		{[]string{"2", "1", "1", "2", "5"}, "1", 0.4},
 		{[]string{"1,200", "1200", "3", "4"}, "1200", 0.5},
 	} {
-		a, s := posttrain.ConstantAccuracy(tc.answers)
+		var probs []record.MathProblem
+		for _, a := range tc.answers {
+			probs = append(probs, record.MathProblem{Prompt: "What is it?", Answer: a})
+		}
+		a, s := posttrain.ConstantAccuracy(probs)
 		if a != tc.want || s != tc.share {
 			t.Errorf("ConstantAccuracy(%q) = %q, %v; want %q, %v", tc.answers, a, s, tc.want, tc.share)
 		}

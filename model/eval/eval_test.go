@@ -195,7 +195,7 @@ func TestMathAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, constant := ptdata.ConstantAccuracy(answers)
+	_, constant := ptdata.ConstantAccuracy(probs)
 	if r.MathAnswers != 1 || r.MathAccuracy != constant || r.Format != 1 {
 		t.Errorf("a model that boxes 7: %v answers, accuracy %v, format %v; want 1 answer, the constant's %v, format 1", r.MathAnswers, r.MathAccuracy, r.Format, constant)
 	}

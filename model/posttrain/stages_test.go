@@ -87,15 +87,6 @@ func greedy(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, probs []record
 	return r
 }
 
-// constantOf is the best constant answer of probs and what it scores.
-func constantOf(probs []record.MathProblem) (string, float64) {
-	answers := make([]string, len(probs))
-	for i, p := range probs {
-		answers[i] = p.Answer
-	}
-	return ptdata.ConstantAccuracy(answers)
-}
-
 // runStage trains m for steps steps on prod.
 func runStage(t *testing.T, m *model.GPT, tok *tokenizer.Tokenizer, stage string, prod train.Producer, steps, batch int, lr float32) {
 	t.Helper()
@@ -218,7 +209,7 @@ func TestStageRLRaisesMath(t *testing.T) {
 	}
 	runStage(t, m, tok, train.StageRL, prod, 30, 16, 3e-4)
 	s1, g1 := sampled(), greedy(t, m, tok, probs)
-	answer, constant := constantOf(probs)
+	answer, constant := ptdata.ConstantAccuracy(probs)
 	t.Logf("RL: sampled accuracy %.3f -> %.3f, greedy %.3f (%.0f answers) -> %.3f (%.0f answers); the constant %q scores %.3f",
 		s0, s1, g0.MathAccuracy, g0.MathAnswers, g1.MathAccuracy, g1.MathAnswers, answer, constant)
 	if !(s1 >= s0+0.02) {
@@ -299,7 +290,7 @@ func TestStageDistillation(t *testing.T) {
 		t.Logf("%s, step 20's batch: reward %.2f, top answer share %.2f", stage, mt.Extra[MetricReward], mt.Extra[MetricTopAnswer])
 	}
 	d, r := at[train.StageDistill], at[train.StageRL]
-	answer, constant := constantOf(heldout)
+	answer, constant := ptdata.ConstantAccuracy(heldout)
 	t.Logf("held-out: teacher format %.2f, accuracy %.3f with %.0f answers; the constant %q scores %.3f", tr.Format, tr.MathAccuracy, tr.MathAnswers, answer, constant)
 	for i := range d {
 		dr, rr := d[i].row, r[i].row

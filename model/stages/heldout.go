@@ -22,11 +22,7 @@ const SampledMaxTokens = 40
 // temperature 1.
 func MathHeldOut(tok *tokenizer.Tokenizer, T int, probs []record.MathProblem, sampled int) func(*model.GPT) (map[string]float64, error) {
 	suite := eval.NewSuite(tok, T, eval.Data{Math: probs}, eval.Limits{})
-	answers := make([]string, len(probs))
-	for i, p := range probs {
-		answers[i] = p.Answer
-	}
-	_, constant := ptdata.ConstantAccuracy(answers)
+	_, constant := ptdata.ConstantAccuracy(probs)
 	return func(m *model.GPT) (map[string]float64, error) {
 		r, err := suite.Evaluate("", m, nil)
 		if err != nil {
