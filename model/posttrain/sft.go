@@ -87,9 +87,9 @@ func (s *SFT) SetReplay(c *train.Corpus, share float64) error {
 	if share > 0 && (c == nil || len(c.Tokens) < ReplayWindow+2) {
 		return fmt.Errorf("posttrain: %w: the replay corpus cannot fill a window of %d tokens", train.ErrCorpusTooSmall, ReplayWindow+1)
 	}
-	s.replay, s.share = c, share
-	if share == 0 {
-		s.replay = nil
+	s.replay, s.share = nil, 0
+	if share > 0 {
+		s.replay, s.share = c, share
 	}
 	return nil
 }
@@ -124,12 +124,11 @@ func (s *SFT) Next(B, T int, rng *rand.Rand) *model.Batch {
 // replayWindow is a random window of n+1 tokens of the replay corpus,
 // every target weighted 1.
 func (s *SFT) replayWindow(n int, rng *rand.Rand) ([]int32, []float32) {
-	start := rng.IntN(len(s.replay.Tokens) - n)
 	mask := make([]float32, n+1)
 	for i := 1; i <= n; i++ {
 		mask[i] = 1
 	}
-	return s.replay.Tokens[start : start+n+1], mask
+	return s.replay.Window(n, rng), mask
 }
 
 // Conversations converts SFT records to the chat template's messages,

@@ -28,6 +28,14 @@ type Corpus struct {
 	Bytes   int      // bytes of text tokenized
 }
 
+// Window returns a random window of T+1 tokens of the stream (a slice of
+// it, not a copy): T inputs and their T targets. The corpus must hold at
+// least T+2 tokens.
+func (c *Corpus) Window(T int, rng *rand.Rand) []int32 {
+	s := rng.IntN(len(c.Tokens) - T)
+	return c.Tokens[s : s+T+1]
+}
+
 // Tokenize encodes docs into a Corpus. progress, if not nil, is called
 // with the number of documents done so far.
 func Tokenize(tok *tokenizer.Tokenizer, docs []Doc, progress func(done, total int)) *Corpus {
@@ -84,10 +92,8 @@ func NewNextToken(corpus *Corpus, T int) (*NextToken, error) {
 // Next implements Producer.
 func (p *NextToken) Next(B, T int, rng *rand.Rand) *model.Batch {
 	windows := make([][]int32, B)
-	n := len(p.Corpus.Tokens)
 	for b := range windows {
-		s := rng.IntN(n - T)
-		windows[b] = p.Corpus.Tokens[s : s+T+1]
+		windows[b] = p.Corpus.Window(T, rng)
 	}
 	return model.NextTokenBatch(windows)
 }

@@ -54,9 +54,7 @@ func (m *Mixture) Next(B, T int, rng *rand.Rand) *model.Batch {
 	m.origins = m.origins[:0]
 	for b := range windows {
 		c := m.pick(rng)
-		n := len(c.Corpus.Tokens)
-		s := rng.IntN(n - T)
-		windows[b] = c.Corpus.Tokens[s : s+T+1]
+		windows[b] = c.Corpus.Window(T, rng)
 		m.origins = append(m.origins, c.Name)
 	}
 	return model.NextTokenBatch(windows)
