@@ -56,6 +56,9 @@ func postSettings(f trainFlags) map[string]any {
 	switch s.Stage {
 	case train.StageSFT:
 		out["drop_end"], out["replay"] = o.DropEnd, o.Replay
+		if len(f.skipKinds) > 0 {
+			out["skip_kinds"] = strings.Join(f.skipKinds, ",")
+		}
 	case train.StageRL:
 		out["group"], out["temperature"], out["max_tokens"], out["format_reward"], out["kl"] = o.Group, o.Temperature, o.MaxTokens, o.FormatReward, o.KL
 	case train.StageDistill:

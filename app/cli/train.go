@@ -42,6 +42,7 @@ type trainFlags struct {
 	teacher   string
 	post      posttrain.Options
 	heldout   int
+	skipKinds []string // sft: conversation kinds left out
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,6 +77,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&po.MaxTokens, "max-tokens", po.MaxTokens, "rl, distill: completion length limit")
 	fs.Float64Var(&po.FormatReward, "format-reward", po.FormatReward, "rl: weight of the format reward added to the answer reward")
 	fs.BoolVar(&po.DropEnd, "drop-end", false, "sft: leave <|end|> out of the loss mask (the classic bug: the model never learns to stop)")
+	skip := fs.String("skip-kinds", "", "sft: leave out the conversations of these kinds, comma-separated (the shipped file has chat, code, fact, idk, kb, math, multi)")
 	fs.IntVar(&f.heldout, "heldout", 0, "rl, distill, dpo: held-out problems or pairs measured before, during (every -eval-every steps) and after training (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -99,6 +101,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	f.post.Temperature = float32(*temp)
 	f.post.Replay = f.replay
+	if *skip != "" {
+		if s.Stage != train.StageSFT {
+			return fmt.Errorf("%w: -skip-kinds is for -stage sft", ErrUsage)
+		}
+		f.skipKinds = strings.Split(*skip, ",")
+	}
 	if err := f.post.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -140,7 +148,7 @@ func stageData(f trainFlags) (*stages.Data, error) {
 
 // stageSettings are the stage builder's settings of f.
 func stageSettings(f trainFlags) (stages.Settings, error) {
-	s := stages.Settings{Train: f.settings, Post: f.post, HeldOut: f.heldout, Sampled: 4}
+	s := stages.Settings{Train: f.settings, Post: f.post, HeldOut: f.heldout, Sampled: 4, SkipKinds: f.skipKinds}
 	if f.settings.Stage == train.StageMidtrain {
 		mid, err := midtrainSettings(f)
 		if err != nil {

@@ -118,7 +118,7 @@ func stageSettings(stage string, steps int) protocol.Settings {
 // stage's own numbers, the heatmap with the stage's origins and weights,
 // report rows before and after, samples before and after.
 func TestStagesRun(t *testing.T) {
-	files := shippedFiles(t, "base", "midtrained", "sft", "teacher")
+	files := shippedFiles(t, "base", "midtrained", "sft", "teacher", "student")
 	h := newStageHarness(t, files)
 	for _, tt := range []struct {
 		stage   string
@@ -278,7 +278,7 @@ func TestStageUploads(t *testing.T) {
 // TestStageMissingCheckpoint: a stage whose shipped checkpoint is not
 // there fails with a message that says how to make it.
 func TestStageMissingCheckpoint(t *testing.T) {
-	h := newStageHarness(t, shippedFiles(t, "sft"))
+	h := newStageHarness(t, shippedFiles(t, "student"))
 	s := stageSettings(train.StageDistill, 3)
 	h.send(protocol.Message{Kind: protocol.KindStart, Settings: &s})
 	msgs := h.until("failed", time.Minute, state(protocol.StatusFailed))

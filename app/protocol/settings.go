@@ -97,7 +97,8 @@ const (
 	CheckpointBase       = "base"       // pre-trained
 	CheckpointMidtrained = "midtrained" // base + mid-training
 	CheckpointSFT        = "sft"        // midtrained + SFT
-	CheckpointTeacher    = "teacher"    // a longer-trained model, distillation's teacher
+	CheckpointTeacher    = "teacher"    // sft + long supervised math: distillation's teacher
+	CheckpointStudent    = "student"    // teacher + chat SFT without math: forgot its arithmetic
 )
 
 // CheckpointImported is the Init of a pre-training run that trains the
@@ -107,7 +108,7 @@ const (
 const CheckpointImported = "imported"
 
 // Checkpoints lists the shipped checkpoints' names.
-var Checkpoints = []string{CheckpointBase, CheckpointMidtrained, CheckpointSFT, CheckpointTeacher}
+var Checkpoints = []string{CheckpointBase, CheckpointMidtrained, CheckpointSFT, CheckpointTeacher, CheckpointStudent}
 
 // CheckpointPath is where a shipped checkpoint is served, relative to the
 // engine's worker script (web/).
@@ -164,9 +165,10 @@ func DefaultStageSettings(stage string) Settings {
 	case train.StageDPO:
 		s.Init, s.Steps, s.Batch, s.LR = CheckpointSFT, 40, 8, 2e-4
 	case train.StageDistill:
-		// 1e-3 (the lesson's) drove the reverse KL up within 16 steps with
-		// a math-SFT teacher; 3e-4 brought it down
-		s.Init, s.Teacher, s.Steps, s.Batch, s.LR = CheckpointSFT, CheckpointTeacher, 30, 16, 3e-4
+		// the distill-vs-rl lesson's start: the student that forgot the
+		// teacher's arithmetic (from the SFT checkpoint, which never
+		// learned it, distillation only collapses onto one answer)
+		s.Init, s.Teacher, s.Steps, s.Batch, s.LR = CheckpointStudent, CheckpointTeacher, 30, 16, 3e-4
 		s.Post.Group = 1
 	}
 	return s

@@ -163,6 +163,9 @@ func (pp *pipelinePanel) Render() app.UI {
 		app.P().Class("muted small").Text("Why the shipped checkpoints and not the last run in the browser: a few dozen steps move a model only a little, "+
 			"and a stage started from a half-trained predecessor shows that shortfall instead of its own effect. The shipped checkpoints were made "+
 			"natively by the same code (make checkpoints), thousands of steps each."),
+		app.P().Class("muted small").Text("Distillation here starts from sft, which never learned the teacher's arithmetic: in a few steps it takes "+
+			"the teacher's format and little else. The distill-vs-rl lesson starts from the shipped student, which had the arithmetic and forgot it, "+
+			"and there distillation recovers it in fewer steps than RL."),
 		app.Div().Class("controls").Body(
 			field("pipeline-steps", "Steps per stage", "", steps, false),
 			field("pipeline-final", "Last stage", "", final, false),

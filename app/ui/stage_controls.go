@@ -111,7 +111,8 @@ func (c *stageControls) Render() app.UI {
 		ctls = append(ctls, c.choice(protocol.ParamStage, "Objective", "", stage, c.Stages, stageLabels))
 	}
 	ckLabels := map[string]string{protocol.CheckpointBase: "base (pre-trained)", protocol.CheckpointMidtrained: "midtrained",
-		protocol.CheckpointSFT: "sft", protocol.CheckpointTeacher: "teacher"}
+		protocol.CheckpointSFT: "sft", protocol.CheckpointTeacher: "teacher (sft + long math training)",
+		protocol.CheckpointStudent: "student (teacher + chat tuning: forgot its math)"}
 	ctls = append(ctls,
 		c.choice(protocol.ParamInit, "Start from the shipped checkpoint", "The model's size is the checkpoint's.", s.Init, protocol.Checkpoints, ckLabels),
 		c.number(protocol.ParamSteps, "Steps", "", strconv.Itoa(s.Steps), "1", "100000", "1", false),

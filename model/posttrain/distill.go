@@ -15,8 +15,11 @@ import (
 // up to what the teacher knows, and only where the student samples the
 // teacher's tokens often enough to be told they are right: a weight on a
 // token the student is already sure of moves it hardly at all, so a
-// confident mistake stays (measured on the shipped checkpoints: see the
-// distill-vs-rl lesson). The student's log-probs are those it gave
+// confident mistake stays. Measured on the shipped checkpoints (see the
+// distill-vs-rl lesson): from the student, which had the teacher's
+// arithmetic and forgot it, distillation closes half the gap in 4 steps
+// where RL takes 35; from the SFT model, which never learned it, both
+// settle on one answer for every problem. The student's log-probs are those it gave
 // while sampling (Completion.LogProbs); the teacher needs one forward pass
 // per batch. Rows are normalised by the number of completion tokens.
 //

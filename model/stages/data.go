@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"tinystages/datasets/load"
@@ -102,6 +103,39 @@ type conversations struct {
 	File  string
 	Convs [][]chat.Message
 	Kinds []string
+}
+
+// without returns the conversations not of the given kinds, in file
+// order. A kind the file lacks is an error naming the kinds it has, and
+// so is leaving nothing.
+func (c *conversations) without(kinds []string) (*conversations, error) {
+	have := map[string]int{}
+	for _, k := range c.Kinds {
+		have[k]++
+	}
+	skip := map[string]bool{}
+	for _, k := range kinds {
+		if have[k] == 0 {
+			names := make([]string, 0, len(have))
+			for h := range have {
+				names = append(names, h)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("stages: kind %q: no conversation of that kind in %s (its kinds: %s)", k, c.File, strings.Join(names, ", "))
+		}
+		skip[k] = true
+	}
+	out := &conversations{File: c.File}
+	for i, k := range c.Kinds {
+		if !skip[k] {
+			out.Convs = append(out.Convs, c.Convs[i])
+			out.Kinds = append(out.Kinds, k)
+		}
+	}
+	if len(out.Convs) == 0 {
+		return nil, fmt.Errorf("stages: leaving out %s leaves no conversation of %s", strings.Join(kinds, ", "), c.File)
+	}
+	return out, nil
 }
 
 // Upload says what Use accepted.

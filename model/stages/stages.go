@@ -3,6 +3,7 @@ package stages
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"tinystages/model"
 	"tinystages/model/eval"
@@ -27,6 +28,11 @@ type Settings struct {
 	// distillation sample at temperature 1 for "math_sampled" (0: not
 	// measured).
 	Sampled int
+	// SkipKinds leaves the SFT conversations of these kinds out (the
+	// shipped sft.train.jsonl has chat, code, fact, idk, kb, math and
+	// multi). The shipped student checkpoint is the teacher tuned on every
+	// kind but math: a chat model that forgot most of its arithmetic.
+	SkipKinds []string
 }
 
 // Models are what a stage trains and compares against.
@@ -180,6 +186,11 @@ func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) 
 	if err != nil {
 		return nil, err
 	}
+	if len(s.SkipKinds) > 0 {
+		if trainConvs, err = trainConvs.without(s.SkipKinds); err != nil {
+			return nil, err
+		}
+	}
 	prod, err := posttrain.NewSFT(tok, trainConvs.Convs, T, s.Post)
 	if err != nil {
 		return nil, err
@@ -198,6 +209,9 @@ func (d *Data) sft(s Settings, tok *tokenizer.Tokenizer, T int) (*Built, error) 
 		return nil, err
 	}
 	about := fmt.Sprintf("%d conversations of %s", prod.Len(), trainConvs.File)
+	if len(s.SkipKinds) > 0 {
+		about += " (without " + strings.Join(s.SkipKinds, ", ") + ")"
+	}
 	if prod.Skipped > 0 {
 		about += fmt.Sprintf(" (%d longer than the context left out)", prod.Skipped)
 	}

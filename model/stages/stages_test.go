@@ -171,3 +171,53 @@ func TestPrefHeldOut(t *testing.T) {
 		t.Error("dpo_accuracy without a reference")
 	}
 }
+
+// TestSFTSkipKinds: -skip-kinds leaves out the conversations of the kinds
+// named (the shipped student checkpoint is tuned on every kind but math),
+// in file order; a kind the file lacks, or leaving nothing, is an error
+// naming the kinds it has.
+func TestSFTSkipKinds(t *testing.T) {
+	d, tok := shipped(t)
+	all, err := d.shippedConversations(FileSFTTrain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, k := range all.Kinds {
+		count[k]++
+	}
+	if count["math"] == 0 || count["math"] == len(all.Convs) {
+		t.Fatalf("the shipped SFT file has %d math conversations of %d: the test needs some of each", count["math"], len(all.Convs))
+	}
+	for _, tc := range []struct {
+		skip    []string
+		want    int
+		wantErr string
+	}{
+		{nil, len(all.Convs), ""},
+		{[]string{"math"}, len(all.Convs) - count["math"], ""},
+		{[]string{"math", "idk"}, len(all.Convs) - count["math"] - count["idk"], ""},
+		{[]string{"sums"}, 0, `kind "sums": no conversation of that kind in sft.train.jsonl (its kinds: chat, code, fact, idk, kb, math, multi)`},
+		{[]string{"chat", "code", "fact", "idk", "kb", "math", "multi"}, 0, "leaves no conversation of sft.train.jsonl"},
+	} {
+		s := Settings{Train: train.DefaultSettings(train.StageSFT, "nano"), Post: posttrain.DefaultOptions()}
+		s.SkipKinds, s.Post.Replay = tc.skip, 0
+		b, err := d.Build(s, Models{Policy: nano(t, tok, 1), Tok: tok})
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("skip %v: error %v, want %q", tc.skip, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("skip %v: %v", tc.skip, err)
+		}
+		sft := b.Producer.(*posttrain.SFT)
+		if n := sft.Len() + sft.Skipped; n != tc.want {
+			t.Errorf("skip %v: %d conversations, want %d", tc.skip, n, tc.want)
+		}
+		if tc.skip != nil && !strings.Contains(b.About, "without "+strings.Join(tc.skip, ", ")) {
+			t.Errorf("skip %v: about %q does not say what was left out", tc.skip, b.About)
+		}
+	}
+}
