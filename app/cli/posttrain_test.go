@@ -128,4 +128,17 @@ func TestPostTrainingBadData(t *testing.T) {
 	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "group = 0") {
 		t.Errorf("-group 0: got %v, want a usage error", err)
 	}
+	err = Run(context.Background(), []string{"train", "-stage", "rl", "-init", init, "-skip-kinds", "math"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "-skip-kinds is for -stage sft") {
+		t.Errorf("-skip-kinds with rl: got %v, want a usage error", err)
+	}
+	out := filepath.Join(dir, "skip.safetensors")
+	err = Run(context.Background(), []string{"train", "-stage", "sft", "-init", init, "-datasets", datasets, "-skip-kinds", "math, sums",
+		"-steps", "1", "-out", out}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), `kind "sums": no conversation of that kind in sft.train.jsonl`) {
+		t.Errorf("-skip-kinds with an unknown kind: got %v, want an error naming it and the file's kinds", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a checkpoint was written after the failure (%v)", err)
+	}
 }

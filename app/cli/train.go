@@ -105,7 +105,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if s.Stage != train.StageSFT {
 			return fmt.Errorf("%w: -skip-kinds is for -stage sft", ErrUsage)
 		}
-		f.skipKinds = strings.Split(*skip, ",")
+		for _, k := range strings.Split(*skip, ",") {
+			f.skipKinds = append(f.skipKinds, strings.TrimSpace(k))
+		}
 	}
 	if err := f.post.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
