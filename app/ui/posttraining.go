@@ -59,13 +59,16 @@ type metricInfo struct {
 	Key, Title, Note string
 }
 
+// topAnswerInfo is RL's and distillation's top answer share.
+var topAnswerInfo = metricInfo{posttrain.MetricTopAnswer, "top answer share", "completions boxing the batch's most common answer; near 1: one number for every problem"}
+
 // stageMetrics lists the metrics each objective reports (Metrics.Extra).
 var stageMetrics = map[string][]metricInfo{
 	train.StageRL: {
 		{posttrain.MetricReward, "mean reward", "share of right answers; should rise"},
 		{posttrain.MetricFormatReward, "format reward", "terminated and boxed"},
 		{posttrain.MetricZeroVariance, "zero-variance groups", "all G rewards equal: no signal"},
-		{posttrain.MetricTopAnswer, "top answer share", "completions boxing the batch's most common answer; near 1: one number for every problem"},
+		topAnswerInfo,
 		{posttrain.MetricLength, "completion length", "tokens"},
 		{posttrain.MetricCutOff, "cut off", "share at the length limit"},
 		{posttrain.MetricKL, "KL to the SFT model", "per token; grows slowly"},
@@ -80,7 +83,7 @@ var stageMetrics = map[string][]metricInfo{
 	train.StageDistill: {
 		{posttrain.MetricReverseKL, "mean reverse KL", "log p_student − log p_teacher per token; should fall"},
 		{posttrain.MetricReward, "reward (not trained on)", "share of right answers"},
-		{posttrain.MetricTopAnswer, "top answer share", "completions boxing the batch's most common answer; near 1: one number for every problem"},
+		topAnswerInfo,
 		{posttrain.MetricLength, "completion length", "tokens"},
 		{posttrain.MetricCutOff, "cut off", "share at the length limit"},
 	},

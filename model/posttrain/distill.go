@@ -19,9 +19,10 @@ import (
 // distill-vs-rl lesson): from the student, which had the teacher's
 // arithmetic and forgot it, distillation closes half the gap in 4 steps
 // where RL takes 35; from the SFT model, which never learned it, both
-// settle on one answer for every problem. The student's log-probs are those it gave
-// while sampling (Completion.LogProbs); the teacher needs one forward pass
-// per batch. Rows are normalised by the number of completion tokens.
+// settle on one answer for every problem. The student's log-probs are
+// those it gave while sampling (Completion.LogProbs); the teacher needs
+// one forward pass per batch. Rows are normalised by the number of
+// completion tokens.
 //
 // The teacher is a frozen model of the same family and tokenizer: a larger
 // or longer-trained one (see Lessons).

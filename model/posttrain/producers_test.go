@@ -463,33 +463,6 @@ func TestLoadKeepsData(t *testing.T) {
 	}
 }
 
-// TestReverseKL: the held-out reverse KL is 0 to a twin of the student
-// (same weights, separate model) and positive to a different model, and
-// the same seed gives the same number.
-func TestReverseKL(t *testing.T) {
-	tok := toyTok()
-	student, twin, other := toyModel(t, 1, 0.5), toyModel(t, 1, 0.5), toyModel(t, 2, 0.5)
-	probs := []record.MathProblem(toyProblems)
-	kl := func(teacher *model.GPT) float64 {
-		t.Helper()
-		v, err := ReverseKL(student, teacher, tok, probs, 8, 12, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	if v := kl(twin); math.Abs(v) > 1e-4 {
-		t.Errorf("reverse KL to a twin = %g, want 0", v)
-	}
-	a, b := kl(other), kl(other)
-	if !(a > 0.05) || a != b {
-		t.Errorf("reverse KL to another model = %g, then %g: want the same positive number", a, b)
-	}
-	if _, err := ReverseKL(student, student, tok, probs, 8, 12, 1); err == nil {
-		t.Error("the student as its own teacher was accepted")
-	}
-}
-
 func TestTopAnswerShare(t *testing.T) {
 	s := func(completions ...string) []Sample {
 		var out []Sample

@@ -30,6 +30,7 @@ type rollouts struct {
 func rollout(m *model.GPT, tok *tokenizer.Tokenizer, src Prompts, P int, opt Options, T int, rng *rand.Rand) *rollouts {
 	T = min(T, m.Config.MaxSeqLen)
 	r := &rollouts{G: opt.Group}
+	sopt := model.SampleOptions{Temperature: opt.Temperature, MaxTokens: opt.MaxTokens, Stop: []int32{tokenizer.End}}
 	for range P {
 		var prob record.MathProblem
 		var prompt []int32
@@ -43,32 +44,16 @@ func rollout(m *model.GPT, tok *tokenizer.Tokenizer, src Prompts, P int, opt Opt
 				panic(fmt.Sprintf("posttrain: no prompt leaves room for a completion in a context of %d tokens", T))
 			}
 		}
-		if err := r.sample(m, prob, prompt, opt, rng); err != nil {
+		comps, err := m.Generate(prompt, opt.Group, sopt, rng)
+		if err != nil {
 			panic("posttrain: " + err.Error()) // prompts are checked above
 		}
+		r.problems = append(r.problems, prob)
+		r.prompts = append(r.prompts, prompt)
+		r.comps = append(r.comps, comps...)
 	}
-	r.pack(T)
-	return r
-}
-
-// sample appends G completions of prompt (the chat prompt of prob) from m.
-func (r *rollouts) sample(m *model.GPT, prob record.MathProblem, prompt []int32, opt Options, rng *rand.Rand) error {
-	sopt := model.SampleOptions{Temperature: opt.Temperature, MaxTokens: opt.MaxTokens, Stop: []int32{tokenizer.End}}
-	comps, err := m.Generate(prompt, r.G, sopt, rng)
-	if err != nil {
-		return err
-	}
-	r.problems = append(r.problems, prob)
-	r.prompts = append(r.prompts, prompt)
-	r.comps = append(r.comps, comps...)
-	return nil
-}
-
-// pack builds the batch of the sampled rows, at most T positions wide.
-func (r *rollouts) pack(T int) {
 	seqs := make([][]int32, len(r.comps))
 	masks := make([][]float32, len(r.comps))
-	r.tokens = 0
 	for i, c := range r.comps {
 		p := r.prompts[i/r.G]
 		seq := make([]int32, 0, len(p)+len(c.Tokens))
@@ -82,6 +67,7 @@ func (r *rollouts) pack(T int) {
 	}
 	r.batch = train.PackSequences(seqs, masks, fitWidth(seqs, T))
 	r.batch.Norm = float64(max(r.tokens, 1))
+	return r
 }
 
 // pos is the batch position whose target is token j of completion i.
